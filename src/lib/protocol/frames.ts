@@ -1,0 +1,268 @@
+import { isErrorCode, ProtocolError, type ErrorCode } from './errors';
+import {
+  CHALLENGE_BYTES,
+  ENVELOPE_ID_BYTES,
+  INVITE_ID_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_ERROR_TEXT_CHARS,
+  MAX_FRAME_BYTES,
+  MAX_INVITE_BOX_BYTES,
+  PROTOCOL_VERSION,
+  PUBLIC_KEY_BYTES,
+  ROOM_ID_BYTES,
+  SIGNATURE_BYTES,
+} from './limits';
+import { ByteReader } from './reader';
+import { ByteWriter } from './writer';
+
+/**
+ * Frame type numbers. Persisted on the wire: never renumber or reuse one. See sync-server/PROTOCOL.md for the
+ * byte layout of each and who may send it.
+ */
+export const FRAME = {
+  challenge: 1,
+  auth: 2,
+  ready: 3,
+  subscribe: 4,
+  append: 5,
+  ack: 6,
+  deliver: 7,
+  caughtUp: 8,
+  error: 9,
+  createRoom: 10,
+  roomCreated: 11,
+  putInvite: 12,
+  inviteStored: 13,
+  getInvite: 14,
+  invite: 15,
+  claimInvite: 16,
+  claimed: 17,
+  members: 18,
+} as const;
+
+export interface Member {
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
+  /** The invite claim signature that admitted this member; empty for the room's creator. */
+  proof: Uint8Array;
+  /** Which invite the proof belongs to; empty for the creator. */
+  inviteId: Uint8Array;
+}
+
+export interface Delivery {
+  seq: number;
+  envelope: Uint8Array;
+}
+
+export type Frame =
+  | { type: 'challenge'; nonce: Uint8Array }
+  | { type: 'auth'; signPublic: Uint8Array; boxPublic: Uint8Array; signature: Uint8Array }
+  | { type: 'ready' }
+  | { type: 'subscribe'; room: Uint8Array; afterSeq: number }
+  | { type: 'append'; envelope: Uint8Array }
+  | { type: 'ack'; room: Uint8Array; id: Uint8Array; seq: number }
+  | { type: 'deliver'; room: Uint8Array; deliveries: Delivery[] }
+  | { type: 'caughtUp'; room: Uint8Array; headSeq: number }
+  | { type: 'error'; code: ErrorCode; message: string; ref: Uint8Array }
+  | { type: 'createRoom'; room: Uint8Array }
+  | { type: 'roomCreated'; room: Uint8Array }
+  | {
+      type: 'putInvite';
+      room: Uint8Array;
+      inviteId: Uint8Array;
+      claimPublic: Uint8Array;
+      expiresAt: number;
+      box: Uint8Array;
+    }
+  | { type: 'inviteStored'; inviteId: Uint8Array }
+  | { type: 'getInvite'; inviteId: Uint8Array }
+  | { type: 'invite'; inviteId: Uint8Array; room: Uint8Array; expiresAt: number; box: Uint8Array }
+  | { type: 'claimInvite'; inviteId: Uint8Array; signature: Uint8Array }
+  | { type: 'claimed'; inviteId: Uint8Array; room: Uint8Array }
+  | { type: 'members'; room: Uint8Array; members: Member[] };
+
+export type FrameType = Frame['type'];
+export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
+
+/** Most members a MEMBERS frame may list, and most deliveries in one DELIVER frame. */
+const MAX_LIST = 4096;
+
+/** Encode a frame: version byte, varuint type, then the type's fields. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const w = new ByteWriter().u8(PROTOCOL_VERSION).varUint(FRAME[frame.type]);
+  switch (frame.type) {
+    case 'challenge':
+      return w.fixed(frame.nonce).finish();
+    case 'auth':
+      return w.fixed(frame.signPublic).fixed(frame.boxPublic).fixed(frame.signature).finish();
+    case 'ready':
+      return w.finish();
+    case 'subscribe':
+      return w.fixed(frame.room).varUint(frame.afterSeq).finish();
+    case 'append':
+      return w.varBytes(frame.envelope).finish();
+    case 'ack':
+      return w.fixed(frame.room).fixed(frame.id).varUint(frame.seq).finish();
+    case 'deliver':
+      w.fixed(frame.room).varUint(frame.deliveries.length);
+      for (const d of frame.deliveries) w.varUint(d.seq).varBytes(d.envelope);
+      return w.finish();
+    case 'caughtUp':
+      return w.fixed(frame.room).varUint(frame.headSeq).finish();
+    case 'error':
+      return w.varString(frame.code).varString(frame.message).varBytes(frame.ref).finish();
+    case 'createRoom':
+    case 'roomCreated':
+      return w.fixed(frame.room).finish();
+    case 'putInvite':
+      return w
+        .fixed(frame.room)
+        .fixed(frame.inviteId)
+        .fixed(frame.claimPublic)
+        .varUint(frame.expiresAt)
+        .varBytes(frame.box)
+        .finish();
+    case 'inviteStored':
+    case 'getInvite':
+      return w.fixed(frame.inviteId).finish();
+    case 'invite':
+      return w.fixed(frame.inviteId).fixed(frame.room).varUint(frame.expiresAt).varBytes(frame.box).finish();
+    case 'claimInvite':
+      return w.fixed(frame.inviteId).fixed(frame.signature).finish();
+    case 'claimed':
+      return w.fixed(frame.inviteId).fixed(frame.room).finish();
+    case 'members':
+      w.fixed(frame.room).varUint(frame.members.length);
+      for (const m of frame.members) {
+        w.fixed(m.signPublic).fixed(m.boxPublic).varBytes(m.proof).varBytes(m.inviteId);
+      }
+      return w.finish();
+  }
+}
+
+const TYPE_BY_NUMBER = new Map<number, FrameType>(
+  Object.entries(FRAME).map(([name, n]) => [n, name as FrameType]),
+);
+
+/**
+ * Decode untrusted frame bytes. Throws `ProtocolError` with the code to send back: `frame_too_large`,
+ * `unknown_version`, `unknown_frame_type` or `malformed_frame` (truncated, trailing bytes, bad lengths).
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new ProtocolError('frame_too_large', `frame is over ${MAX_FRAME_BYTES} bytes`);
+  }
+  const r = new ByteReader(bytes);
+  const version = r.u8();
+  if (version !== PROTOCOL_VERSION) {
+    throw new ProtocolError('unknown_version', `protocol version ${version} is not supported`);
+  }
+  const typeNumber = r.varUint();
+  const type = TYPE_BY_NUMBER.get(typeNumber);
+  if (!type) throw new ProtocolError('unknown_frame_type', `frame type ${typeNumber} is not known`);
+  const frame = decodeBody(type, r);
+  r.end();
+  return frame;
+}
+
+function decodeBody(type: FrameType, r: ByteReader): Frame {
+  switch (type) {
+    case 'challenge':
+      return { type, nonce: r.fixed(CHALLENGE_BYTES) };
+    case 'auth':
+      return {
+        type,
+        signPublic: r.fixed(PUBLIC_KEY_BYTES),
+        boxPublic: r.fixed(PUBLIC_KEY_BYTES),
+        signature: r.fixed(SIGNATURE_BYTES),
+      };
+    case 'ready':
+      return { type };
+    case 'subscribe':
+      return { type, room: r.fixed(ROOM_ID_BYTES), afterSeq: r.varUint() };
+    case 'append':
+      return { type, envelope: readEnvelopeBytes(r) };
+    case 'ack':
+      return { type, room: r.fixed(ROOM_ID_BYTES), id: r.fixed(ENVELOPE_ID_BYTES), seq: r.varUint() };
+    case 'deliver':
+      return { type, room: r.fixed(ROOM_ID_BYTES), deliveries: readList(r, readDelivery) };
+    case 'caughtUp':
+      return { type, room: r.fixed(ROOM_ID_BYTES), headSeq: r.varUint() };
+    case 'error':
+      return readError(r);
+    case 'createRoom':
+    case 'roomCreated':
+      return { type, room: r.fixed(ROOM_ID_BYTES) };
+    case 'putInvite':
+      return {
+        type,
+        room: r.fixed(ROOM_ID_BYTES),
+        inviteId: r.fixed(INVITE_ID_BYTES),
+        claimPublic: r.fixed(PUBLIC_KEY_BYTES),
+        expiresAt: r.varUint(),
+        box: readInviteBox(r),
+      };
+    case 'inviteStored':
+    case 'getInvite':
+      return { type, inviteId: r.fixed(INVITE_ID_BYTES) };
+    case 'invite':
+      return {
+        type,
+        inviteId: r.fixed(INVITE_ID_BYTES),
+        room: r.fixed(ROOM_ID_BYTES),
+        expiresAt: r.varUint(),
+        box: readInviteBox(r),
+      };
+    case 'claimInvite':
+      return { type, inviteId: r.fixed(INVITE_ID_BYTES), signature: r.fixed(SIGNATURE_BYTES) };
+    case 'claimed':
+      return { type, inviteId: r.fixed(INVITE_ID_BYTES), room: r.fixed(ROOM_ID_BYTES) };
+    case 'members':
+      return { type, room: r.fixed(ROOM_ID_BYTES), members: readList(r, readMember) };
+  }
+}
+
+function readEnvelopeBytes(r: ByteReader): Uint8Array {
+  const length = r.varUint();
+  if (length > MAX_ENVELOPE_BYTES) {
+    throw new ProtocolError('envelope_too_large', `envelope is over ${MAX_ENVELOPE_BYTES} bytes`);
+  }
+  return r.fixed(length);
+}
+
+function readInviteBox(r: ByteReader): Uint8Array {
+  const length = r.varUint();
+  if (length > MAX_INVITE_BOX_BYTES) {
+    throw new ProtocolError('invite_too_large', `invite is over ${MAX_INVITE_BOX_BYTES} bytes`);
+  }
+  return r.fixed(length);
+}
+
+function readList<T>(r: ByteReader, item: (r: ByteReader) => T): T[] {
+  const count = r.varUint();
+  if (count > MAX_LIST) throw new ProtocolError('malformed_frame', `list longer than ${MAX_LIST}`);
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) out.push(item(r));
+  return out;
+}
+
+function readDelivery(r: ByteReader): Delivery {
+  return { seq: r.varUint(), envelope: readEnvelopeBytes(r) };
+}
+
+function readMember(r: ByteReader): Member {
+  return {
+    signPublic: r.fixed(PUBLIC_KEY_BYTES),
+    boxPublic: r.fixed(PUBLIC_KEY_BYTES),
+    proof: r.varBytes(SIGNATURE_BYTES),
+    inviteId: r.varBytes(INVITE_ID_BYTES),
+  };
+}
+
+function readError(r: ByteReader): Frame {
+  const code = r.varString(MAX_ERROR_TEXT_CHARS);
+  const message = r.varString(MAX_ERROR_TEXT_CHARS);
+  const ref = r.varBytes(64);
+  // An error code from a newer relay is still shown, as the generic one, rather than dropping the frame.
+  return { type: 'error', code: isErrorCode(code) ? code : 'internal', message, ref };
+}

@@ -1,0 +1,48 @@
+/**
+ * Every limit Hearth enforces, in one place. The relay, the client and the tests import these same constants,
+ * so a limit changes in one line and every check and every message that names it follows.
+ */
+
+/** Wire protocol version carried in the first byte of every frame and envelope. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest WebSocket frame the relay reads; larger ones get `frame_too_large` and are dropped. */
+export const MAX_FRAME_BYTES = 512 * 1024;
+
+/** Largest sealed envelope (header, ciphertext and signature) the relay stores. */
+export const MAX_ENVELOPE_BYTES = 64 * 1024;
+
+/** Longest message a person can send, in characters (what the compose box counts). */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** Longest display name, in characters. */
+export const MAX_NAME_CHARS = 60;
+
+/** Shortest passphrase accepted when an account is created. */
+export const MIN_PASSPHRASE_CHARS = 8;
+
+/** How long an invite link stays valid after it is made. */
+export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Largest sealed invite the relay keeps. */
+export const MAX_INVITE_BOX_BYTES = 8 * 1024;
+
+/** Catch-up is sent in pages of at most this many envelopes... */
+export const CATCH_UP_PAGE_ENVELOPES = 256;
+/** ...or this many bytes, whichever comes first. */
+export const CATCH_UP_PAGE_BYTES = 256 * 1024;
+
+/** A socket that has not authenticated within this time is closed. */
+export const AUTH_TIMEOUT_MS = 15_000;
+
+/** Sizes of fixed-width fields on the wire. */
+export const ROOM_ID_BYTES = 16;
+export const ENVELOPE_ID_BYTES = 16;
+export const PUBLIC_KEY_BYTES = 32;
+export const SIGNATURE_BYTES = 64;
+export const NONCE_BYTES = 24;
+export const CHALLENGE_BYTES = 32;
+export const INVITE_ID_BYTES = 32;
+
+/** Longest error code and error text in an error frame. */
+export const MAX_ERROR_TEXT_CHARS = 300;
