@@ -88,7 +88,7 @@ export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
 const MAX_LIST = 4096;
 
 /** Encode a frame: version byte, varuint type, then the type's fields. */
-export function encodeFrame(frame: Frame): Uint8Array {
+export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
   const w = new ByteWriter().u8(PROTOCOL_VERSION).varUint(FRAME[frame.type]);
   switch (frame.type) {
     case 'challenge':

@@ -29,7 +29,8 @@ export class ByteWriter {
     return this;
   }
 
-  finish(): Uint8Array {
-    return encoding.toUint8Array(this.encoder);
+  /** lib0 always copies into a fresh ArrayBuffer, so the result is never backed by shared memory. */
+  finish(): Uint8Array<ArrayBuffer> {
+    return encoding.toUint8Array(this.encoder) as Uint8Array<ArrayBuffer>;
   }
 }

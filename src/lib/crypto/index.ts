@@ -1,0 +1,21 @@
+/** The named operations the rest of the client may use. Nothing outside this folder imports libsodium. */
+export { cryptoReady } from './sodium';
+export { DecryptError, WrongPassphraseError } from './errors';
+export { randomBytes } from './random';
+export { generateDeviceKeys, type DeviceKeys } from './deviceKeys';
+export { encryptWithKey, decryptWithKey, newNonce, newSymmetricKey, AEAD_NONCE_BYTES } from './aead';
+export { signDetached, verifyDetached } from './sign';
+export {
+  deriveVaultKey,
+  newVaultParams,
+  wrapKeyring,
+  unwrapKeyring,
+  DEFAULT_MEM_LIMIT,
+  DEFAULT_OPS_LIMIT,
+  type VaultParams,
+  type WrappedSecret,
+} from './vault';
+export { sealToDevice, openSealed } from './sealedBox';
+export { deriveInviteKeys, INVITE_SECRET_BYTES, type InviteKeys } from './invite';
+export { keyFingerprint, formatFingerprint } from './fingerprint';
+export { toBase64Url, fromBase64Url } from './base64';

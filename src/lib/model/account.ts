@@ -1,0 +1,71 @@
+import { MAX_NAME_CHARS, MIN_PASSPHRASE_CHARS } from '../protocol/limits';
+import { openDb } from '../store/db';
+import { createVault, cryptoReady, hasVault, RecordStore, unlockVault } from '../sync';
+import { Profile } from './schemas';
+import { Session } from './session';
+
+export type AccountProblem = 'name_missing' | 'name_too_long' | 'passphrase_too_short' | 'passphrases_differ';
+
+export class AccountError extends Error {
+  constructor(
+    readonly code: AccountProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AccountError';
+  }
+}
+
+export interface NewAccount {
+  name: string;
+  role: Profile['role'];
+  replyPromise: string;
+  passphrase: string;
+  confirm: string;
+}
+
+/** True when this device already holds an account (locked or not). */
+export async function accountExists(): Promise<boolean> {
+  return hasVault(openDb());
+}
+
+/** Check what a person typed, with a message they can act on for each problem. */
+export function validateNewAccount(input: NewAccount): void {
+  const name = input.name.trim();
+  if (!name) throw new AccountError('name_missing', 'Enter the name you want others to see.');
+  if (name.length > MAX_NAME_CHARS) {
+    throw new AccountError('name_too_long', `Names can be at most ${MAX_NAME_CHARS} characters.`);
+  }
+  if (input.passphrase.length < MIN_PASSPHRASE_CHARS) {
+    throw new AccountError(
+      'passphrase_too_short',
+      `Choose a passphrase of at least ${MIN_PASSPHRASE_CHARS} characters. A few unrelated words work well.`,
+    );
+  }
+  if (input.passphrase !== input.confirm) {
+    throw new AccountError('passphrases_differ', 'The two passphrases are not the same. Type them again.');
+  }
+}
+
+/** Make this device's keys, wrap them under the passphrase, save the profile encrypted, and open a session. */
+export async function createAccount(input: NewAccount): Promise<Session> {
+  validateNewAccount(input);
+  await cryptoReady();
+  const db = openDb();
+  const keyring = await createVault(db, input.passphrase);
+  const profile: Profile = {
+    name: input.name.trim(),
+    role: input.role,
+    replyPromise: input.replyPromise.trim(),
+  };
+  await new RecordStore(db, keyring.storageKey).put('profile', 'profile', profile);
+  return Session.open(db, keyring);
+}
+
+/** Unlock with the passphrase; throws `WrongPassphraseError` and unlocks nothing when it is wrong. */
+export async function unlock(passphrase: string): Promise<Session> {
+  await cryptoReady();
+  const db = openDb();
+  const keyring = await unlockVault(db, passphrase);
+  return Session.open(db, keyring);
+}

@@ -1,0 +1,260 @@
+import * as Y from 'yjs';
+import type { HearthDb } from '../store/db';
+import { RoomSync, type Keyring, type RelayConnection, type RoomEvent, fromBase64Url } from '../sync';
+import { fromHex, toHex } from '../protocol/hex';
+import { validateMessage } from './errors';
+import { advance, type MessageState } from './messageState';
+import { MessageEntry, PersonEntry, ReceiptEntry, type Profile, type RoomRecord } from './schemas';
+
+/** A message as the conversation view shows it. */
+export interface MessageView {
+  id: string;
+  text: string;
+  at: number;
+  mine: boolean;
+  authorName: string;
+  /** Only for this device's own messages. */
+  state: MessageState | null;
+  failedReason: string | null;
+}
+
+export interface Counterpart {
+  name: string;
+  role: 'therapist' | 'client';
+  replyPromise: string;
+}
+
+/** How long receipts wait to gather several messages into one change. */
+const RECEIPT_DELAY_MS = 150;
+
+/**
+ * One conversation: its Yjs document (messages, people, receipts, topic) and the encrypted provider that keeps
+ * it in step with the other devices. Every read goes to the local document; nothing here waits on the network.
+ */
+export class Conversation {
+  readonly room: string;
+  readonly doc = new Y.Doc();
+  private readonly sync: RoomSync;
+  private readonly me: string;
+  private statusCache = new Map<string, { state: MessageState; reason: string | null }>();
+  private rejectedCount = 0;
+  private readonly listeners = new Set<() => void>();
+  private receiptTimer: ReturnType<typeof setTimeout> | null = null;
+  private pendingRead = false;
+
+  constructor(
+    db: HearthDb,
+    connection: RelayConnection,
+    private readonly keyring: Keyring,
+    readonly record: RoomRecord,
+    private readonly profile: Profile,
+  ) {
+    this.room = record.room;
+    this.me = toHex(keyring.signPublic);
+    const keys = new Map(
+      Object.entries(record.keys).map(([epoch, key]) => [Number(epoch), fromBase64Url(key)]),
+    );
+    this.sync = new RoomSync({
+      db,
+      connection,
+      keyring,
+      room: fromHex(record.room),
+      epoch: record.epoch,
+      keys,
+      trust: {
+        creator: fromBase64Url(record.creator),
+        inviteSecrets: record.inviteSecrets.map(fromBase64Url),
+      },
+      doc: this.doc,
+    });
+    this.sync.on((event) => void this.handleSyncEvent(event));
+    this.doc.on('update', () => this.notify());
+  }
+
+  /** Load from the device's store and start syncing. Introduces us in the document the first time. */
+  async open(): Promise<void> {
+    await this.sync.load();
+    this.statusCache = await this.sync.statuses();
+    this.rejectedCount = (await this.sync.rejections()).length;
+    this.sync.start();
+    if (!this.people().has(this.me)) await this.introduce();
+    this.notify();
+  }
+
+  close(): void {
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
+    this.sync.stop();
+    this.doc.destroy();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get topic(): string {
+    const topic = this.doc.getMap('meta').get('topic');
+    return typeof topic === 'string' ? topic : '';
+  }
+
+  /** Everyone who has introduced themselves in this conversation, by device key. */
+  people(): Map<string, PersonEntry> {
+    const out = new Map<string, PersonEntry>();
+    this.doc.getMap('people').forEach((value, key) => {
+      const parsed = PersonEntry.safeParse(value);
+      if (parsed.success) out.set(key, parsed.data);
+    });
+    return out;
+  }
+
+  /** The other person in a 1:1 conversation (or the first other participant). */
+  counterpart(): Counterpart | null {
+    for (const [key, person] of this.people()) if (key !== this.me) return person;
+    return null;
+  }
+
+  /** Number of envelopes refused as forged, replayed or unreadable: shown in the conversation. */
+  get rejected(): number {
+    return this.rejectedCount;
+  }
+
+  messages(): MessageView[] {
+    const people = this.people();
+    const delivered = this.highestReceipt('delivered');
+    const read = this.highestReceipt('read');
+    const out: MessageView[] = [];
+    for (const entry of this.entries()) {
+      const mine = entry.by === this.me;
+      let state: MessageState | null = null;
+      let failedReason: string | null = null;
+      if (mine) {
+        const stored = this.statusCache.get(entry.id);
+        // A message in the document without a status row was acked and then the row was lost: it was sent.
+        state = stored?.state ?? 'sent';
+        failedReason = stored?.reason ?? null;
+        if (state !== 'queued' && state !== 'failed') {
+          if (entry.n <= delivered) state = advance(state, 'delivered');
+          if (entry.n <= read) state = advance(state, 'read');
+        }
+      }
+      out.push({
+        id: entry.id,
+        text: entry.text,
+        at: entry.at,
+        mine,
+        authorName: people.get(entry.by)?.name ?? 'Someone',
+        state,
+        failedReason,
+      });
+    }
+    return out;
+  }
+
+  /** Messages from others that this device has not yet shown as read. */
+  unreadCount(): number {
+    const mine = this.receiptsOf(this.me);
+    return this.entries().filter((e) => e.by !== this.me && e.n > (mine[e.by]?.read ?? 0)).length;
+  }
+
+  /** True while this device holds messages the relay has not yet stored. */
+  hasUnsent(): boolean {
+    for (const status of this.statusCache.values()) if (status.state === 'queued') return true;
+    return false;
+  }
+
+  /** Write a message: validated, then durably queued before this resolves. Throws `MessageError`. */
+  async send(text: string): Promise<void> {
+    const body = validateMessage(text);
+    const id = crypto.randomUUID();
+    const n = this.entries().filter((e) => e.by === this.me).length + 1;
+    const entry: MessageEntry = { id, by: this.me, n, text: body, at: Date.now() };
+    const done = this.sync.commit(() => this.doc.getArray('messages').push([entry]), id);
+    this.statusCache.set(id, { state: 'queued', reason: null });
+    await done;
+  }
+
+  /** Record that this device has shown every message so far (a read receipt, sent encrypted). */
+  markRead(): void {
+    this.pendingRead = true;
+    this.scheduleReceipts();
+  }
+
+  private entries(): MessageEntry[] {
+    const out: MessageEntry[] = [];
+    for (const value of this.doc.getArray('messages').toArray()) {
+      const parsed = MessageEntry.safeParse(value);
+      if (parsed.success) out.push(parsed.data);
+    }
+    return out;
+  }
+
+  private receiptsOf(reader: string): ReceiptEntry {
+    const parsed = ReceiptEntry.safeParse(this.doc.getMap('receipts').get(reader));
+    return parsed.success ? parsed.data : {};
+  }
+
+  /** The furthest any other device has confirmed for this device's messages. */
+  private highestReceipt(kind: 'delivered' | 'read'): number {
+    let best = 0;
+    this.doc.getMap('receipts').forEach((value, reader) => {
+      if (reader === this.me) return;
+      const parsed = ReceiptEntry.safeParse(value);
+      if (parsed.success) best = Math.max(best, parsed.data[this.me]?.[kind] ?? 0);
+    });
+    return best;
+  }
+
+  private async introduce(): Promise<void> {
+    const person: PersonEntry = {
+      name: this.profile.name,
+      role: this.profile.role,
+      replyPromise: this.profile.replyPromise,
+    };
+    await this.sync.commit(() => {
+      this.doc.getMap('people').set(this.me, person);
+      if (this.profile.role === 'therapist' && !this.topic) {
+        this.doc.getMap('meta').set('topic', `Messages with ${this.profile.name}`);
+      }
+    });
+  }
+
+  private async handleSyncEvent(event: RoomEvent): Promise<void> {
+    if (event.type === 'statuses') this.statusCache = await this.sync.statuses();
+    if (event.type === 'rejected') this.rejectedCount = (await this.sync.rejections()).length;
+    if (event.type === 'remote') this.scheduleReceipts();
+    this.notify();
+  }
+
+  private scheduleReceipts(): void {
+    if (this.receiptTimer) return;
+    this.receiptTimer = setTimeout(() => {
+      this.receiptTimer = null;
+      void this.writeReceipts();
+    }, RECEIPT_DELAY_MS);
+  }
+
+  /** Delivered: everything stored here. Read: everything shown, when the view said so. Only ever moves up. */
+  private async writeReceipts(): Promise<void> {
+    const current = this.receiptsOf(this.me);
+    const next: ReceiptEntry = structuredClone(current);
+    let changed = false;
+    for (const entry of this.entries()) {
+      if (entry.by === this.me) continue;
+      const mark = (next[entry.by] ??= { delivered: 0, read: 0 });
+      if (entry.n > mark.delivered) {
+        mark.delivered = entry.n;
+        changed = true;
+      }
+      if (this.pendingRead && entry.n > mark.read) {
+        mark.read = entry.n;
+        changed = true;
+      }
+    }
+    this.pendingRead = false;
+    if (changed) await this.sync.commit(() => this.doc.getMap('receipts').set(this.me, next));
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}

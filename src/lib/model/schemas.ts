@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { MAX_MESSAGE_CHARS, MAX_NAME_CHARS } from '../protocol/limits';
+
+/** The person using this device, as they described themselves. Stored encrypted. */
+export const Profile = z.object({
+  name: z.string().min(1).max(MAX_NAME_CHARS),
+  role: z.enum(['therapist', 'client']),
+  replyPromise: z.string().max(200),
+});
+export type Profile = z.infer<typeof Profile>;
+
+/** What this device keeps about a room: its keys and who it trusts there. Stored encrypted. */
+export const RoomRecord = z.object({
+  room: z.string().regex(/^[0-9a-f]{32}$/),
+  epoch: z.number().int().nonnegative(),
+  keys: z.record(z.string(), z.string()),
+  creator: z.string(),
+  inviteSecrets: z.array(z.string()),
+  createdAt: z.number(),
+  /** The therapist's own note of who an invite is for, shown until that person joins. Never leaves the device. */
+  label: z.string().max(MAX_NAME_CHARS).default(''),
+  /** The invite link, kept so it can be shown again until it is used. */
+  inviteLink: z.string().default(''),
+});
+export type RoomRecord = z.infer<typeof RoomRecord>;
+
+/** A message as it lives in the conversation document. Read back through this schema: peers are not trusted. */
+export const MessageEntry = z.object({
+  id: z.string().min(8).max(64),
+  by: z.string().regex(/^[0-9a-f]{64}$/),
+  n: z.number().int().positive(),
+  text: z.string().min(1).max(MAX_MESSAGE_CHARS),
+  at: z.number(),
+});
+export type MessageEntry = z.infer<typeof MessageEntry>;
+
+/** A participant's public self-description inside the conversation document. */
+export const PersonEntry = z.object({
+  name: z.string().min(1).max(MAX_NAME_CHARS),
+  role: z.enum(['therapist', 'client']),
+  replyPromise: z.string().max(200).default(''),
+});
+export type PersonEntry = z.infer<typeof PersonEntry>;
+
+/** One reader's receipts: for each author, the highest message number delivered to and read on its device. */
+export const ReceiptEntry = z.record(
+  z.string(),
+  z.object({ delivered: z.number().int().nonnegative(), read: z.number().int().nonnegative() }),
+);
+export type ReceiptEntry = z.infer<typeof ReceiptEntry>;

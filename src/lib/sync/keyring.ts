@@ -1,0 +1,84 @@
+import {
+  deriveVaultKey,
+  generateDeviceKeys,
+  newSymmetricKey,
+  newVaultParams,
+  unwrapKeyring,
+  wrapKeyring,
+  type DeviceKeys,
+} from '../crypto';
+import { concatBytes } from '../protocol/hex';
+import type { HearthDb, VaultRow } from '../store/db';
+
+/**
+ * The device's secrets once unlocked: its identity keys and the storage key that encrypts local records.
+ * Lives in memory only; locking forgets it. The storage key is random and wrapped (not derived from the
+ * passphrase) so a passphrase change re-wraps one small blob instead of re-encrypting the store.
+ */
+export interface Keyring extends DeviceKeys {
+  storageKey: Uint8Array;
+}
+
+export class NoAccountError extends Error {
+  readonly code = 'no_account';
+  constructor() {
+    super('There is no Hearth account on this device yet.');
+    this.name = 'NoAccountError';
+  }
+}
+
+const KEYRING_VERSION = 1;
+
+function encodeKeyring(k: Keyring): Uint8Array {
+  return concatBytes(new Uint8Array([KEYRING_VERSION]), k.signSecret, k.boxSecret, k.storageKey);
+}
+
+function decodeKeyring(row: VaultRow, bytes: Uint8Array): Keyring {
+  if (bytes[0] !== KEYRING_VERSION || bytes.length !== 1 + 64 + 32 + 32) {
+    throw new Error('keyring format not recognised');
+  }
+  return {
+    signPublic: row.signPublic,
+    boxPublic: row.boxPublic,
+    signSecret: bytes.slice(1, 65),
+    boxSecret: bytes.slice(65, 97),
+    storageKey: bytes.slice(97, 129),
+  };
+}
+
+/** True when this device already has an account. */
+export async function hasVault(db: HearthDb): Promise<boolean> {
+  return (await db.vault.get('device')) !== undefined;
+}
+
+/** Make the device's keys, wrap them under the passphrase, and store them (one strict transaction). */
+export async function createVault(db: HearthDb, passphrase: string): Promise<Keyring> {
+  const keys = generateDeviceKeys();
+  const keyring: Keyring = { ...keys, storageKey: newSymmetricKey() };
+  const params = newVaultParams();
+  const wrapped = wrapKeyring(deriveVaultKey(passphrase, params), encodeKeyring(keyring));
+  await db.vault.add({
+    id: 'device',
+    signPublic: keys.signPublic,
+    boxPublic: keys.boxPublic,
+    salt: params.salt,
+    opsLimit: params.opsLimit,
+    memLimit: params.memLimit,
+    nonce: wrapped.nonce,
+    ciphertext: wrapped.ciphertext,
+    createdAt: Date.now(),
+  });
+  return keyring;
+}
+
+/** Open the keyring with the passphrase; throws `WrongPassphraseError` or `NoAccountError`. */
+export async function unlockVault(db: HearthDb, passphrase: string): Promise<Keyring> {
+  const row = await db.vault.get('device');
+  if (!row) throw new NoAccountError();
+  const vaultKey = deriveVaultKey(passphrase, {
+    salt: row.salt,
+    opsLimit: row.opsLimit,
+    memLimit: row.memLimit,
+  });
+  return decodeKeyring(row, unwrapKeyring(vaultKey, { nonce: row.nonce, ciphertext: row.ciphertext }));
+}

@@ -1,0 +1,51 @@
+import { MAX_MESSAGE_CHARS, type Conversation, type MessageView } from '$lib/model';
+import { app } from './app.svelte';
+import { handleError } from './handleError';
+
+/** State of one open conversation screen: what it shows, the draft, and sending. */
+export class ConversationViewState {
+  draft = $state('');
+  error = $state('');
+  sending = $state(false);
+
+  constructor(private readonly roomId: () => string) {}
+
+  get conversation(): Conversation | undefined {
+    void app.revision;
+    return app.session?.conversations.get(this.roomId());
+  }
+
+  get messages(): MessageView[] {
+    void app.revision;
+    return this.conversation?.messages() ?? [];
+  }
+
+  get length(): number {
+    return this.draft.trim().length;
+  }
+
+  get overLimit(): boolean {
+    return this.length > MAX_MESSAGE_CHARS;
+  }
+
+  async send(): Promise<void> {
+    const conversation = this.conversation;
+    if (!conversation || this.sending) return;
+    this.error = '';
+    this.sending = true;
+    try {
+      await conversation.send(this.draft);
+      this.draft = '';
+    } catch (e) {
+      // The draft stays as typed: nothing a person wrote is thrown away because it could not be sent.
+      this.error = handleError(e, 'send');
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  markRead(): void {
+    if (typeof document !== 'undefined' && document.visibilityState === 'visible')
+      this.conversation?.markRead();
+  }
+}

@@ -1,0 +1,37 @@
+import { AccountError, InviteError, MessageError, RelayError, WrongPassphraseError } from '$lib/model';
+
+export type ErrorContext = 'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite';
+
+const RELAY_WORDS: Record<string, string> = {
+  offline: 'You are offline. This needs a connection; try again when you are back online.',
+  timeout: 'The server did not answer in time. Check your connection and try again.',
+  invite_not_found:
+    'This invite link is not valid. It may have been copied incompletely; ask for a new link.',
+  invite_expired: 'This invite has expired. Ask your therapist to send you a new one.',
+  invite_used: 'This invite has already been used. Each invite link works once; ask for a new one.',
+  not_a_member: 'You are no longer part of this conversation.',
+  envelope_too_large: 'This message is too large to send.',
+  rate_limited: 'You are sending very quickly. Wait a moment and try again.',
+};
+
+/** The one place errors become words a person can act on. Unknown errors are logged without content. */
+export function handleError(error: unknown, context: ErrorContext): string {
+  if (error instanceof WrongPassphraseError)
+    return 'That passphrase is not right. Nothing was unlocked; try again.';
+  if (error instanceof MessageError || error instanceof AccountError) return error.message;
+  if (error instanceof InviteError) {
+    if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
+    if (error.code === 'tampered') {
+      return 'This invite link has been changed or damaged, so it cannot be trusted. Ask for a new link.';
+    }
+    return 'This invite link is incomplete or damaged. Open the whole link, or ask for a new one.';
+  }
+  if (error instanceof RelayError) {
+    return RELAY_WORDS[error.code] ?? `The server refused this (${error.code}). Try again later.`;
+  }
+  console.error(
+    `hearth: unexpected error during ${context}`,
+    error instanceof Error ? error.name : typeof error,
+  );
+  return 'Something went wrong. Your messages on this device are safe; please try again.';
+}
