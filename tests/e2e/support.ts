@@ -60,3 +60,131 @@ export function message(page: Page, text: string) {
 export async function expectState(page: Page, text: string, state: string): Promise<void> {
   await expect(message(page, text).getByTestId('message-status')).toHaveAttribute('data-state', state);
 }
+
+/** A therapist and a client on two fresh devices, joined in one conversation, both looking at it. */
+export async function pairedDevices(
+  browser: Browser,
+  names = { therapist: 'Dr. Rowan Ellis', client: 'Sam Okafor' },
+) {
+  const therapist = await newDevice(browser);
+  const client = await newDevice(browser);
+  await createTherapistAccount(therapist.page, names.therapist);
+  const link = await createInvite(therapist.page, 'first client');
+  await joinAsClient(client.page, link, names.client);
+  await openFirstConversation(therapist.page);
+  await expect(therapist.page.getByRole('heading', { name: names.client })).toBeVisible();
+  return { therapist, client, link };
+}
+
+/** Wait until the service worker controls the page, so the app will open with no network. */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.waitForFunction(async () => {
+    await navigator.serviceWorker.ready;
+    return navigator.serviceWorker.controller !== null;
+  });
+}
+
+export async function unlock(page: Page, passphrase: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Unlock Hearth' })).toBeVisible();
+  await page.getByLabel('Passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+}
+
+/** Texts of the messages shown, in order. */
+export async function shownTexts(page: Page): Promise<string[]> {
+  return page.getByTestId('message').locator('.text').allInnerTexts();
+}
+
+/**
+ * Search every IndexedDB database of the page's origin, every object store, every key and value (strings and
+ * bytes, however deeply nested) for each needle. Returns the needles that were found.
+ */
+export async function findInIndexedDb(page: Page, needles: string[]): Promise<string[]> {
+  return page.evaluate(async (needles) => {
+    const encoded = needles.map((n) => new TextEncoder().encode(n));
+    const found = new Set<string>();
+    const containsBytes = (hay: Uint8Array, needle: Uint8Array) => {
+      outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+        for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+        return true;
+      }
+      return false;
+    };
+    const visit = (value: unknown, depth: number): void => {
+      if (depth > 20 || value === null || value === undefined) return;
+      if (typeof value === 'string') {
+        needles.forEach((n) => value.includes(n) && found.add(n));
+      } else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+        const bytes =
+          value instanceof ArrayBuffer
+            ? new Uint8Array(value)
+            : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        encoded.forEach((e, i) => containsBytes(bytes, e) && found.add(needles[i]));
+        // Also look for the text as UTF-16, in case anything stored strings as raw code units.
+      } else if (Array.isArray(value)) {
+        value.forEach((v) => visit(v, depth + 1));
+      } else if (value instanceof Map) {
+        value.forEach((v, k) => {
+          visit(k, depth + 1);
+          visit(v, depth + 1);
+        });
+      } else if (typeof value === 'object') {
+        Object.entries(value as object).forEach(([k, v]) => {
+          visit(k, depth + 1);
+          visit(v, depth + 1);
+        });
+      } else {
+        visit(String(value), depth + 1);
+      }
+    };
+    const databases = await indexedDB.databases();
+    for (const info of databases) {
+      if (!info.name) continue;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(info.name as string);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      for (const storeName of Array.from(db.objectStoreNames)) {
+        const tx = db.transaction(storeName, 'readonly');
+        const store = tx.objectStore(storeName);
+        const [keys, values] = await Promise.all([
+          new Promise<unknown[]>((resolve) => {
+            const r = store.getAllKeys();
+            r.onsuccess = () => resolve(r.result as unknown[]);
+          }),
+          new Promise<unknown[]>((resolve) => {
+            const r = store.getAll();
+            r.onsuccess = () => resolve(r.result as unknown[]);
+          }),
+        ]);
+        visit(keys, 0);
+        visit(values, 0);
+      }
+      db.close();
+    }
+    return [...found];
+  }, needles);
+}
+
+/** How many IndexedDB values there are in all, so a search over nothing cannot pass by accident. */
+export async function countIndexedDbValues(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    let total = 0;
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(info.name as string);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      for (const storeName of Array.from(db.objectStoreNames)) {
+        total += await new Promise<number>((resolve) => {
+          const r = db.transaction(storeName, 'readonly').objectStore(storeName).count();
+          r.onsuccess = () => resolve(r.result);
+        });
+      }
+      db.close();
+    }
+    return total;
+  });
+}
