@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AUTH_TIMEOUT_MS } from '../src/lib/protocol/limits';
+
+/** The repository root: BUILD_DIR resolves against it, so `npm start` works from any working directory. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// An empty variable (`PORT=`) means "not set", as in most shells' and CI systems' intent.
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+const Env = z.object({
+  PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(8080)),
+  HOST: z.preprocess(unsetIfEmpty, z.string().min(1).default('0.0.0.0')),
+  DATA_DIR: z.preprocess(unsetIfEmpty, z.string().min(1).default('./data')),
+  BUILD_DIR: z.preprocess(unsetIfEmpty, z.string().min(1).default('build')),
+  LOG_LEVEL: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  AUTH_TIMEOUT_MS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number().int().min(1).max(600_000).default(AUTH_TIMEOUT_MS),
+  ),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute; SQLite's file lives here. */
+  dataDir: string;
+  /** Absolute; the built PWA. */
+  buildDir: string;
+  logLevel: string;
+  authTimeoutMs: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Read the relay's settings from the environment; every invalid variable yields one line in `problems`. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      return `Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    });
+    return { ok: false, problems };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      port: e.PORT,
+      host: e.HOST,
+      dataDir: path.resolve(cwd, e.DATA_DIR),
+      buildDir: path.resolve(REPO_ROOT, e.BUILD_DIR),
+      logLevel: e.LOG_LEVEL,
+      authTimeoutMs: e.AUTH_TIMEOUT_MS,
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import type { RawData, WebSocket } from 'ws';
+import { ProtocolError, type ErrorCode } from '../src/lib/protocol/errors';
+import { decodeFrame, encodeFrame, type Frame } from '../src/lib/protocol/frames';
+import { CHALLENGE_BYTES, MAX_ERROR_TEXT_CHARS, MAX_FRAME_BYTES } from '../src/lib/protocol/limits';
+import type { RelayContext } from './context';
+import { dispatchFrame } from './handlers/dispatch';
+import type { Logger } from './log';
+import { RelayError } from './relayError';
+import type { AuthedDevice, Session } from './session';
+import { StorageError } from './storage/StorageError';
+import type { Subscription } from './subscription';
+
+export const CLOSE_AUTH_TIMEOUT = 4002;
+export const CLOSE_TOO_LARGE = 1009;
+export const CLOSE_RESTART = 1012;
+
+// Stop reading a socket with this many frames or appends unanswered; resume when it falls back under the low mark.
+const PAUSE_AT = 256;
+const RESUME_AT = 64;
+
+let nextConnectionId = 1;
+
+/**
+ * One WebSocket's state machine: CHALLENGE sent → (AUTH ok) authenticated → closed. Frames are handled one at a
+ * time in arrival order, so a pipelined CLAIM_INVITE then APPEND sees the claim committed; an APPEND's handler
+ * returns once the append is queued, so pipelined appends still share a group commit.
+ */
+export class Connection implements Session {
+  readonly id = nextConnectionId++;
+  readonly log: Logger;
+  readonly challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
+  readonly subscriptions = new Map<string, Subscription>();
+  device: AuthedDevice | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private load = 0;
+  private paused = false;
+  private reading = true;
+  private authTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: RelayContext,
+  ) {
+    this.log = ctx.log.child({ conn: this.id });
+  }
+
+  start(): void {
+    this.log.info('connection opened');
+    this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    this.ws.on('close', (code) => this.onClose(code));
+    this.ws.on('error', (error) => this.log.debug({ err: error }, 'socket error'));
+    this.authTimer = setTimeout(() => {
+      if (!this.device) this.close(CLOSE_AUTH_TIMEOUT, 'auth timeout');
+    }, this.ctx.config.authTimeoutMs);
+    this.send({ type: 'challenge', nonce: this.challenge });
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(frame: Frame): void {
+    this.sendBytes(encodeFrame(frame));
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    if (this.isOpen) this.ws.send(bytes, { binary: true });
+  }
+
+  sendError(code: ErrorCode, message: string, ref: Uint8Array = new Uint8Array(0)): void {
+    this.log.info({ code }, 'error sent');
+    this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_TEXT_CHARS), ref });
+  }
+
+  authenticated(device: AuthedDevice): void {
+    this.device = device;
+    clearTimeout(this.authTimer);
+  }
+
+  close(code: number, reason: string): void {
+    this.reading = false;
+    this.closeSubscriptions();
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+
+  /** Kill the socket without a close handshake (shutdown's last resort). */
+  terminate(): void {
+    this.reading = false;
+    this.closeSubscriptions();
+    this.ws.terminate();
+  }
+
+  /** Ignore further frames (shutdown); frames already received still finish. */
+  stopReading(): void {
+    this.reading = false;
+  }
+
+  /** Resolves when every frame received so far has been handled. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  appendStarted(): void {
+    this.adjustLoad(1);
+  }
+
+  appendSettled(): void {
+    this.adjustLoad(-1);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (!this.reading) return;
+    if (!isBinary) {
+      this.sendError('malformed_frame', 'text frames are not accepted; frames are binary');
+      return;
+    }
+    const bytes = toBytes(data);
+    if (bytes.length > MAX_FRAME_BYTES) {
+      // Oversized frames are refused before decoding, and the socket closed: no client of ours sends one.
+      this.sendError('frame_too_large', `frame is over ${MAX_FRAME_BYTES} bytes`);
+      this.close(CLOSE_TOO_LARGE, 'frame too large');
+      return;
+    }
+    this.adjustLoad(1);
+    this.chain = this.chain.then(async () => {
+      try {
+        if (this.isOpen) await dispatchFrame(this, decodeFrame(bytes), this.ctx);
+      } catch (error) {
+        this.reportError(error);
+      } finally {
+        this.adjustLoad(-1);
+      }
+    });
+  }
+
+  private reportError(error: unknown): void {
+    if (error instanceof RelayError) {
+      this.sendError(error.code, error.message, error.ref);
+    } else if (error instanceof ProtocolError) {
+      this.sendError(error.code, error.message);
+    } else if (error instanceof StorageError) {
+      this.log.error({ err: error }, 'storage failed handling a frame');
+      this.sendError('storage_failed', 'the relay could not reach its storage; retry later');
+    } else {
+      this.log.error({ err: error }, 'unexpected error handling a frame');
+      this.sendError('internal', 'the relay failed to handle this frame');
+    }
+  }
+
+  private adjustLoad(delta: number): void {
+    this.load += delta;
+    if (!this.paused && this.load >= PAUSE_AT) {
+      this.paused = true;
+      this.ws.pause();
+    } else if (this.paused && this.load <= RESUME_AT) {
+      this.paused = false;
+      this.ws.resume();
+    }
+  }
+
+  private closeSubscriptions(): void {
+    for (const subscription of this.subscriptions.values()) subscription.close();
+    this.subscriptions.clear();
+  }
+
+  private onClose(code: number): void {
+    this.reading = false;
+    clearTimeout(this.authTimer);
+    this.closeSubscriptions();
+    this.log.info({ code, device: this.device?.tag }, 'connection closed');
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,49 @@
+import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
+import { decodeEnvelope } from '../../src/lib/protocol/envelope';
+import type { FrameOf } from '../../src/lib/protocol/frames';
+import { bytesEqual, toHex } from '../../src/lib/protocol/hex';
+import { envelopeSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
+import type { RelayContext } from '../context';
+import { RelayError } from '../relayError';
+import type { AuthedDevice, Session } from '../session';
+import type { AppendOutcome } from '../storage/RelayStorage';
+import { verifyEd25519 } from '../verifySignature';
+
+/**
+ * APPEND: a well-formed envelope by this device, for a room it is in, with a valid signature, is queued for the next
+ * group commit; ACK(room, id, seq) follows the commit (the stored seq for a retry), or an ERROR naming the rule.
+ */
+export async function handleAppend(
+  session: Session,
+  device: AuthedDevice,
+  frame: FrameOf<'append'>,
+  ctx: RelayContext,
+): Promise<void> {
+  const { envelope, headerBytes } = decodeEnvelope(frame.envelope);
+  const ref = envelope.id;
+  if (!bytesEqual(envelope.author, device.signPublic)) {
+    throw new RelayError('wrong_author', 'the envelope author is not the authenticated device', ref);
+  }
+  // Membership only grows in this version, so checking before the commit is as good as inside it.
+  if (!(await ctx.storage.isMember(envelope.room, device.signPublic))) {
+    throw new RelayError('not_a_member', 'this device is not a member of the room', ref);
+  }
+  const signed = withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, envelope.ciphertext));
+  if (!verifyEd25519(envelope.author, signed, envelope.signature)) {
+    throw new RelayError('bad_signature', 'the envelope signature does not verify', ref);
+  }
+  const room = envelope.room;
+  session.appendStarted();
+  ctx.appendQueue.enqueue({
+    item: { room, id: envelope.id, author: envelope.author, clock: envelope.clock, bytes: frame.envelope },
+    settle: (outcome: AppendOutcome) => {
+      session.appendSettled();
+      if (outcome.kind === 'rejected') {
+        session.sendError(outcome.code, outcome.message, ref);
+        return;
+      }
+      session.send({ type: 'ack', room, id: envelope.id, seq: outcome.seq });
+      session.subscriptions.get(toHex(room))?.noteAcked(outcome.seq);
+    },
+  });
+}

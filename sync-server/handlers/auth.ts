@@ -1,0 +1,32 @@
+import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
+import type { FrameOf } from '../../src/lib/protocol/frames';
+import { authSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
+import type { RelayContext } from '../context';
+import { keyTag } from '../log';
+import { RelayError } from '../relayError';
+import type { Session } from '../session';
+import { verifyEd25519 } from '../verifySignature';
+
+/** Close code for a failed AUTH (after ERROR auth_failed). */
+export const CLOSE_AUTH_FAILED = 4001;
+
+/** AUTH: a signature over this socket's challenge proves the device key → READY; a bad one → auth_failed, close. */
+export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: RelayContext): Promise<void> {
+  if (session.device) throw new RelayError('already_authenticated', 'this socket is already authenticated');
+  const tag = keyTag(frame.signPublic);
+  const signed = withDomain(
+    SIGN_DOMAIN.auth,
+    authSignedBytes(session.challenge, frame.signPublic, frame.boxPublic),
+  );
+  if (!verifyEd25519(frame.signPublic, signed, frame.signature)) {
+    session.log.info({ device: tag }, 'auth failed');
+    session.sendError('auth_failed', 'the signature does not match the challenge and keys');
+    session.close(CLOSE_AUTH_FAILED, 'auth failed');
+    return;
+  }
+  const device = { signPublic: frame.signPublic, boxPublic: frame.boxPublic, tag };
+  await ctx.storage.upsertDevice(device, Date.now());
+  session.authenticated(device);
+  session.log.info({ device: tag }, 'auth ok');
+  session.send({ type: 'ready' });
+}

@@ -1,0 +1,38 @@
+import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
+import type { FrameOf } from '../../src/lib/protocol/frames';
+import { claimSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
+import type { RelayContext } from '../context';
+import { RelayError } from '../relayError';
+import type { AuthedDevice, Session } from '../session';
+import { verifyEd25519 } from '../verifySignature';
+import { requireUsableInvite } from './usableInvite';
+
+/**
+ * CLAIM_INVITE: a signature by the invite's claim key over (inviteId, this device's keys) makes this device a member,
+ * once → CLAIMED; then every live subscriber of the room gets a fresh MEMBERS.
+ */
+export async function handleClaimInvite(
+  session: Session,
+  device: AuthedDevice,
+  frame: FrameOf<'claimInvite'>,
+  ctx: RelayContext,
+): Promise<void> {
+  const now = Date.now();
+  const stored = await ctx.storage.getInvite(frame.inviteId);
+  const invite = requireUsableInvite(stored, frame.inviteId, device, now);
+  const signed = withDomain(
+    SIGN_DOMAIN.claim,
+    claimSignedBytes(frame.inviteId, device.signPublic, device.boxPublic),
+  );
+  if (!verifyEd25519(invite.claimPublic, signed, frame.signature)) {
+    throw new RelayError('bad_signature', 'the claim signature does not verify', frame.inviteId);
+  }
+  const outcome = await ctx.storage.claimInvite(frame.inviteId, device, frame.signature, now);
+  if (outcome.kind === 'not_found')
+    throw new RelayError('invite_not_found', 'no invite with this id', frame.inviteId);
+  if (outcome.kind === 'used')
+    throw new RelayError('invite_used', 'this invite was already used', frame.inviteId);
+  session.send({ type: 'claimed', inviteId: frame.inviteId, room: outcome.room });
+  const members = await ctx.storage.listMembers(outcome.room);
+  ctx.fanout.publish({ type: 'members', room: outcome.room, members });
+}

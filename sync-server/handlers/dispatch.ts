@@ -1,0 +1,43 @@
+import type { Frame, FrameType } from '../../src/lib/protocol/frames';
+import type { RelayContext } from '../context';
+import { RelayError } from '../relayError';
+import type { AuthedDevice, Session } from '../session';
+import { handleAppend } from './append';
+import { handleAuth } from './auth';
+import { handleClaimInvite } from './claimInvite';
+import { handleCreateRoom } from './createRoom';
+import { handleGetInvite } from './getInvite';
+import { handlePutInvite } from './putInvite';
+import { handleSubscribe } from './subscribe';
+
+/** Route one decoded client frame to its handler; refuses relay-only frames and anything but AUTH before auth. */
+export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayContext): Promise<void> {
+  switch (frame.type) {
+    case 'auth':
+      return handleAuth(session, frame, ctx);
+    case 'createRoom':
+      return handleCreateRoom(session, authed(session), frame, ctx);
+    case 'subscribe':
+      return handleSubscribe(session, authed(session), frame, ctx);
+    case 'append':
+      return handleAppend(session, authed(session), frame, ctx);
+    case 'putInvite':
+      return handlePutInvite(session, authed(session), frame, ctx);
+    case 'getInvite':
+      return handleGetInvite(session, authed(session), frame, ctx);
+    case 'claimInvite':
+      return handleClaimInvite(session, authed(session), frame, ctx);
+    default:
+      throw new RelayError('malformed_frame', `clients may not send ${wireName(frame.type)}`);
+  }
+}
+
+function authed(session: Session): AuthedDevice {
+  if (!session.device) throw new RelayError('not_authenticated', 'authenticate with AUTH first');
+  return session.device;
+}
+
+/** `caughtUp` → `CAUGHT_UP`, the names PROTOCOL.md uses. */
+export function wireName(type: FrameType): string {
+  return type.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}

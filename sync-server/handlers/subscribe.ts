@@ -1,0 +1,33 @@
+import type { FrameOf } from '../../src/lib/protocol/frames';
+import { toHex } from '../../src/lib/protocol/hex';
+import type { RelayContext } from '../context';
+import { RelayError } from '../relayError';
+import type { AuthedDevice, Session } from '../session';
+import { Subscription } from '../subscription';
+
+/**
+ * SUBSCRIBE: for a member, MEMBERS, then every envelope after `afterSeq` in DELIVER pages, then CAUGHT_UP, then
+ * live DELIVERs. Subscribing again to the same room restarts from the new `afterSeq`.
+ */
+export async function handleSubscribe(
+  session: Session,
+  device: AuthedDevice,
+  frame: FrameOf<'subscribe'>,
+  ctx: RelayContext,
+): Promise<void> {
+  const key = toHex(frame.room);
+  session.subscriptions.get(key)?.close();
+  session.subscriptions.delete(key);
+  if (!(await ctx.storage.isMember(frame.room, device.signPublic))) {
+    throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
+  }
+  const members = await ctx.storage.listMembers(frame.room);
+  session.send({ type: 'members', room: frame.room, members });
+  const subscription = new Subscription(frame.room, frame.afterSeq, session, {
+    storage: ctx.storage,
+    fanout: ctx.fanout,
+    log: session.log,
+  });
+  session.subscriptions.set(key, subscription);
+  subscription.start();
+}

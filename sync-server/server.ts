@@ -1,0 +1,68 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES } from '../src/lib/protocol/limits';
+import { Connection } from './connection';
+import type { RelayContext } from './context';
+import { serveHealth } from './http/health';
+import { serveStatic } from './http/static';
+
+export const SYNC_PATH = '/sync';
+
+/**
+ * ws itself closes a socket with 1009 (and no ERROR frame) past maxPayload. Reading up to twice the limit lets the
+ * relay answer most oversized frames with its own `frame_too_large` ERROR before closing with 1009.
+ */
+const WS_MAX_PAYLOAD = 2 * MAX_FRAME_BYTES;
+
+export interface RelayServer {
+  http: http.Server;
+  connections: Set<Connection>;
+  /** Refuse new HTTP requests' health and new sockets from now on. */
+  stopAccepting(): void;
+}
+
+/** The relay's HTTP server: /healthz, the WebSocket at /sync, and the built PWA for everything else. */
+export function createRelayServer(ctx: RelayContext): RelayServer {
+  const connections = new Set<Connection>();
+  let accepting = true;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
+
+  const server = http.createServer((req, res) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    const work =
+      pathname === '/healthz'
+        ? serveHealth(res, ctx.storage, !accepting)
+        : serveStatic(req, res, ctx.config.buildDir);
+    work.catch((error: unknown) => {
+      ctx.log.error({ err: error }, 'http request failed');
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end();
+    });
+  });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname !== SYNC_PATH || !accepting) {
+      const status = accepting ? '404 Not Found' : '503 Service Unavailable';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new Connection(ws, ctx);
+      connections.add(connection);
+      ws.on('close', () => connections.delete(connection));
+      connection.start();
+    });
+  });
+
+  return {
+    http: server,
+    connections,
+    stopAccepting() {
+      accepting = false;
+      server.close();
+      server.closeIdleConnections();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { ErrorCode } from '../src/lib/protocol/errors';
+import type { Frame } from '../src/lib/protocol/frames';
+import type { Logger } from './log';
+import type { Subscription } from './subscription';
+
+/** A device that proved possession of its signing key on this socket. */
+export interface AuthedDevice {
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
+  /** First 8 hex chars of the signing key, for logs. */
+  tag: string;
+}
+
+/** What handlers may do with the socket they serve. */
+export interface Session {
+  readonly log: Logger;
+  /** The 32 random bytes sent in this socket's CHALLENGE. */
+  readonly challenge: Uint8Array;
+  readonly device: AuthedDevice | null;
+  /** Live subscriptions of this socket, by room id in hex. */
+  readonly subscriptions: Map<string, Subscription>;
+  readonly isOpen: boolean;
+  readonly bufferedAmount: number;
+  send(frame: Frame): void;
+  sendBytes(bytes: Uint8Array): void;
+  sendError(code: ErrorCode, message: string, ref?: Uint8Array): void;
+  authenticated(device: AuthedDevice): void;
+  close(code: number, reason: string): void;
+  /** Count an append from enqueue to ack, so a socket that floods the queue stops being read. */
+  appendStarted(): void;
+  appendSettled(): void;
+}

@@ -1,0 +1,86 @@
+import type { ErrorCode } from '../../src/lib/protocol/errors';
+import type { Delivery, Member } from '../../src/lib/protocol/frames';
+
+/**
+ * Everything the relay keeps, behind one Promise-returning interface: SQLite now, PostgreSQL later. Byte fields are
+ * opaque to storage; the relay has already decoded and verified what it hands over.
+ */
+export interface RelayStorage {
+  /** Resolves when the database answers a trivial query (for /healthz). */
+  ping(): Promise<void>;
+  /** Record a device that proved its signing key; refreshes its box key and last-seen time. */
+  upsertDevice(device: DeviceKeys, now: number): Promise<void>;
+  /** Create `room` with `creator` as its first member, unless it exists. */
+  createRoom(room: Uint8Array, creator: DeviceKeys, now: number): Promise<CreateRoomOutcome>;
+  isMember(room: Uint8Array, signPublic: Uint8Array): Promise<boolean>;
+  /** Members in the order they joined. */
+  listMembers(room: Uint8Array): Promise<Member[]>;
+  /**
+   * Store a batch of verified appends in ONE transaction, in order, each judged by `judgeAppend` against what is
+   * stored plus the items before it in the batch. Resolves only after the transaction is durable.
+   */
+  commitAppends(items: AppendItem[], now: number): Promise<AppendOutcome[]>;
+  /** Envelopes of `room` with seq > afterSeq, in seq order, at most one page; plus the room's head seq. */
+  readAfter(room: Uint8Array, afterSeq: number, page: PageLimits): Promise<Page>;
+  /** Store an invite unless its id exists; an identical retry by the same creator counts as stored. */
+  putInvite(invite: NewInvite, now: number): Promise<PutInviteOutcome>;
+  getInvite(inviteId: Uint8Array): Promise<StoredInvite | undefined>;
+  /** In one transaction: mark the invite used by `device` and add it to the invite's room. */
+  claimInvite(
+    inviteId: Uint8Array,
+    device: DeviceKeys,
+    proof: Uint8Array,
+    now: number,
+  ): Promise<ClaimOutcome>;
+  close(): Promise<void>;
+}
+
+export interface DeviceKeys {
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
+}
+
+export type CreateRoomOutcome = 'created' | 'already_member' | 'exists';
+
+/** One decoded, signature-checked envelope waiting for its seq. */
+export interface AppendItem {
+  room: Uint8Array;
+  id: Uint8Array;
+  author: Uint8Array;
+  clock: number;
+  bytes: Uint8Array;
+}
+
+export type AppendOutcome =
+  | { kind: 'stored'; seq: number }
+  | { kind: 'duplicate'; seq: number }
+  | { kind: 'rejected'; code: ErrorCode; message: string };
+
+export interface PageLimits {
+  maxEnvelopes: number;
+  /** Sum of envelope bytes in a page; a page always holds at least one envelope if any is there. */
+  maxBytes: number;
+}
+
+export interface Page {
+  deliveries: Delivery[];
+  headSeq: number;
+}
+
+export interface NewInvite {
+  inviteId: Uint8Array;
+  room: Uint8Array;
+  claimPublic: Uint8Array;
+  expiresAt: number;
+  box: Uint8Array;
+  createdBy: Uint8Array;
+}
+
+export interface StoredInvite extends NewInvite {
+  /** The signing key of the device that claimed it, if any. */
+  usedBy: Uint8Array | null;
+}
+
+export type PutInviteOutcome = 'stored' | 'duplicate';
+
+export type ClaimOutcome = { kind: 'claimed'; room: Uint8Array } | { kind: 'used' } | { kind: 'not_found' };

@@ -1,0 +1,68 @@
+import type { Database } from 'better-sqlite3';
+
+/** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
+export const SCHEMA_VERSION = 1;
+
+const V1 = `
+CREATE TABLE devices (
+  sign_pk BLOB PRIMARY KEY,
+  box_pk BLOB NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE TABLE rooms (
+  room BLOB PRIMARY KEY,
+  head_seq INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE members (
+  room BLOB NOT NULL REFERENCES rooms(room),
+  sign_pk BLOB NOT NULL,
+  box_pk BLOB NOT NULL,
+  proof BLOB NOT NULL,
+  invite_id BLOB NOT NULL,
+  added_at INTEGER NOT NULL,
+  UNIQUE (room, sign_pk)
+);
+CREATE TABLE envelopes (
+  room BLOB NOT NULL REFERENCES rooms(room),
+  seq INTEGER NOT NULL,
+  id BLOB NOT NULL,
+  author BLOB NOT NULL,
+  clock INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (room, seq),
+  UNIQUE (room, id),
+  UNIQUE (room, author, clock)
+);
+CREATE TABLE invites (
+  invite_id BLOB PRIMARY KEY,
+  room BLOB NOT NULL REFERENCES rooms(room),
+  claim_pk BLOB NOT NULL,
+  expires_at INTEGER NOT NULL,
+  box BLOB NOT NULL,
+  created_by BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  used_by BLOB,
+  used_at INTEGER
+);
+`;
+
+/** Create the schema on a fresh database, or check that an existing one is a version this code knows. */
+export function migrate(db: Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as {
+    version: number | null;
+  };
+  const current = row.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`database schema ${current} is newer than this relay (${SCHEMA_VERSION})`);
+  }
+  if (current === 0) {
+    db.transaction(() => {
+      db.exec(V1);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+    })();
+  }
+}

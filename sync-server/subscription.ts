@@ -1,0 +1,172 @@
+import { CATCH_UP_PAGE_BYTES, CATCH_UP_PAGE_ENVELOPES } from '../src/lib/protocol/limits';
+import { encodeFrame, type Delivery } from '../src/lib/protocol/frames';
+import { deliverFrames } from './deliverFrames';
+import type { Fanout, RoomEvent } from './fanout';
+import type { Logger } from './log';
+import type { RelayStorage } from './storage/RelayStorage';
+
+/** Above this many unsent bytes on a socket, the reader is served from storage once it drains, not from memory. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+const DRAIN_POLL_MS = 10;
+
+/** The part of a socket a subscription writes to. */
+export interface SubscriberSocket {
+  readonly isOpen: boolean;
+  readonly bufferedAmount: number;
+  sendBytes(bytes: Uint8Array): void;
+}
+
+export interface SubscriptionDeps {
+  storage: RelayStorage;
+  fanout: Fanout;
+  log: Logger;
+}
+
+/**
+ * One socket's subscription to one room. Invariant: the socket receives each seq after `afterSeq` at most once and
+ * in increasing order; `sentSeq` is the highest seq it has been given (as DELIVER, or as the ACK of its own append).
+ * Live envelopes go straight out while they follow on from `sentSeq`; on a gap, or while the socket is backed up,
+ * the subscription reads from storage until it reaches the head (catch-up), then goes live again.
+ */
+export class Subscription {
+  private sentSeq: number;
+  private active = true;
+  private catchingUp = false;
+  /** A live event arrived during catch-up: read once more before going live, or it could be missed. */
+  private missedLive = false;
+  private caughtUpSent = false;
+  private headSeq = 0;
+  /** Seqs this socket already got as ACKs of its own appends, ahead of `sentSeq`: never DELIVERed to it. */
+  private readonly ackedAhead = new Set<number>();
+  private unsubscribe: () => void = () => {};
+
+  constructor(
+    private readonly room: Uint8Array,
+    afterSeq: number,
+    private readonly socket: SubscriberSocket,
+    private readonly deps: SubscriptionDeps,
+  ) {
+    this.sentSeq = afterSeq;
+  }
+
+  /** Listen for live events first, then catch up: anything committed in between is read from storage. */
+  start(): void {
+    this.unsubscribe = this.deps.fanout.subscribe(this.room, (event) => this.onEvent(event));
+    void this.catchUp();
+  }
+
+  /** The socket was sent ACK(seq) for its own append to this room. */
+  noteAcked(seq: number): void {
+    if (this.active && seq > this.sentSeq) this.ackedAhead.add(seq);
+  }
+
+  close(): void {
+    this.active = false;
+    this.unsubscribe();
+    this.ackedAhead.clear();
+  }
+
+  private onEvent(event: RoomEvent): void {
+    if (!this.active || !this.socket.isOpen) return;
+    if (event.type === 'members') {
+      this.socket.sendBytes(encodeFrame({ type: 'members', room: this.room, members: event.members }));
+      return;
+    }
+    if (this.catchingUp) {
+      this.missedLive = true;
+      return;
+    }
+    this.deliverLive(event.deliveries);
+  }
+
+  private deliverLive(deliveries: Delivery[]): void {
+    const fresh = deliveries.filter((d) => d.seq > this.sentSeq);
+    if (fresh.length === 0) return;
+    if (fresh[0].seq !== this.sentSeq + 1 || this.socket.bufferedAmount > HIGH_WATER_BYTES) {
+      this.deps.log.debug(
+        { sentSeq: this.sentSeq, buffered: this.socket.bufferedAmount },
+        'catching up from storage',
+      );
+      void this.catchUp();
+      return;
+    }
+    const out: Delivery[] = [];
+    for (const d of fresh) {
+      if (d.seq !== this.sentSeq + 1) break; // cannot happen within one commit; stop rather than skip a seq
+      this.sentSeq = d.seq;
+      if (!this.ackedAhead.delete(d.seq)) out.push(d);
+    }
+    this.send(out.length === deliveries.length ? deliveries : out);
+    if (fresh.length > 0 && this.sentSeq < fresh[fresh.length - 1].seq) void this.catchUp();
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.missedLive = true;
+      return;
+    }
+    this.catchingUp = true;
+    try {
+      do {
+        this.missedLive = false;
+        await this.readToHead();
+      } while (this.missedLive && this.active);
+      if (this.active && !this.caughtUpSent && this.socket.isOpen) {
+        this.caughtUpSent = true;
+        this.socket.sendBytes(encodeFrame({ type: 'caughtUp', room: this.room, headSeq: this.headSeq }));
+      }
+    } catch (error) {
+      if (this.active) this.fail(error);
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
+  private async readToHead(): Promise<void> {
+    for (;;) {
+      await this.waitForDrain();
+      if (!this.active || !this.socket.isOpen) return;
+      const page = await this.deps.storage.readAfter(this.room, this.sentSeq, {
+        maxEnvelopes: CATCH_UP_PAGE_ENVELOPES,
+        maxBytes: CATCH_UP_PAGE_BYTES,
+      });
+      if (!this.active) return;
+      this.headSeq = page.headSeq;
+      const out: Delivery[] = [];
+      for (const d of page.deliveries) {
+        if (d.seq <= this.sentSeq) continue;
+        this.sentSeq = d.seq;
+        if (!this.ackedAhead.delete(d.seq)) out.push(d);
+      }
+      this.send(out);
+      if (page.deliveries.length === 0 || this.sentSeq >= page.headSeq) return;
+    }
+  }
+
+  private send(deliveries: Delivery[]): void {
+    if (deliveries.length === 0 || !this.socket.isOpen) return;
+    for (const frame of deliverFrames(this.room, deliveries)) this.socket.sendBytes(frame);
+  }
+
+  private async waitForDrain(): Promise<void> {
+    while (this.active && this.socket.isOpen && this.socket.bufferedAmount > HIGH_WATER_BYTES) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
+  private fail(error: unknown): void {
+    // The subscriber gets an error and must subscribe again; storage errors carry no content.
+    this.deps.log.error({ err: error }, 'catch-up failed');
+    this.close();
+    if (this.socket.isOpen) {
+      this.socket.sendBytes(
+        encodeFrame({
+          type: 'error',
+          code: 'storage_failed',
+          message: 'catch-up failed; subscribe again',
+          ref: this.room,
+        }),
+      );
+    }
+  }
+}
