@@ -1,0 +1,86 @@
+import type { FrameOf, FrameType } from '$lib/protocol/frames';
+import {
+  CHALLENGE_BYTES,
+  ENVELOPE_ID_BYTES,
+  INVITE_ID_BYTES,
+  PUBLIC_KEY_BYTES,
+  ROOM_ID_BYTES,
+  SIGNATURE_BYTES,
+} from '$lib/protocol/limits';
+import { randomBytesFrom, seededRandom } from './prng';
+
+const random = seededRandom(0x4ea27);
+const bytes = (length: number) => randomBytesFrom(random, length);
+
+/**
+ * One frame of every type, with multi-byte varuints, non-empty lists and non-ASCII text so that truncation and
+ * mutation land inside every kind of field. The mapped type makes a new frame type without a sample a type error.
+ */
+export const SAMPLE_FRAMES: { [T in FrameType]: FrameOf<T> } = {
+  challenge: { type: 'challenge', nonce: bytes(CHALLENGE_BYTES) },
+  auth: {
+    type: 'auth',
+    signPublic: bytes(PUBLIC_KEY_BYTES),
+    boxPublic: bytes(PUBLIC_KEY_BYTES),
+    signature: bytes(SIGNATURE_BYTES),
+  },
+  ready: { type: 'ready' },
+  subscribe: { type: 'subscribe', room: bytes(ROOM_ID_BYTES), afterSeq: 2 ** 40 + 7 },
+  append: { type: 'append', envelope: bytes(300) },
+  ack: { type: 'ack', room: bytes(ROOM_ID_BYTES), id: bytes(ENVELOPE_ID_BYTES), seq: 300 },
+  deliver: {
+    type: 'deliver',
+    room: bytes(ROOM_ID_BYTES),
+    deliveries: [
+      { seq: 1, envelope: bytes(140) },
+      { seq: 16384, envelope: bytes(2) },
+    ],
+  },
+  caughtUp: { type: 'caughtUp', room: bytes(ROOM_ID_BYTES), headSeq: Number.MAX_SAFE_INTEGER },
+  error: {
+    type: 'error',
+    code: 'clock_out_of_order',
+    message: 'Envelope refusé: l’horloge doit être 3 ✓',
+    ref: bytes(ENVELOPE_ID_BYTES),
+  },
+  createRoom: { type: 'createRoom', room: bytes(ROOM_ID_BYTES) },
+  roomCreated: { type: 'roomCreated', room: bytes(ROOM_ID_BYTES) },
+  putInvite: {
+    type: 'putInvite',
+    room: bytes(ROOM_ID_BYTES),
+    inviteId: bytes(INVITE_ID_BYTES),
+    claimPublic: bytes(PUBLIC_KEY_BYTES),
+    expiresAt: 1_900_000_000_000,
+    box: bytes(200),
+  },
+  inviteStored: { type: 'inviteStored', inviteId: bytes(INVITE_ID_BYTES) },
+  getInvite: { type: 'getInvite', inviteId: bytes(INVITE_ID_BYTES) },
+  invite: {
+    type: 'invite',
+    inviteId: bytes(INVITE_ID_BYTES),
+    room: bytes(ROOM_ID_BYTES),
+    expiresAt: 1_900_000_000_000,
+    box: bytes(130),
+  },
+  claimInvite: { type: 'claimInvite', inviteId: bytes(INVITE_ID_BYTES), signature: bytes(SIGNATURE_BYTES) },
+  claimed: { type: 'claimed', inviteId: bytes(INVITE_ID_BYTES), room: bytes(ROOM_ID_BYTES) },
+  members: {
+    type: 'members',
+    room: bytes(ROOM_ID_BYTES),
+    members: [
+      // The creator: no proof, no invite.
+      {
+        signPublic: bytes(PUBLIC_KEY_BYTES),
+        boxPublic: bytes(PUBLIC_KEY_BYTES),
+        proof: new Uint8Array(),
+        inviteId: new Uint8Array(),
+      },
+      {
+        signPublic: bytes(PUBLIC_KEY_BYTES),
+        boxPublic: bytes(PUBLIC_KEY_BYTES),
+        proof: bytes(SIGNATURE_BYTES),
+        inviteId: bytes(INVITE_ID_BYTES),
+      },
+    ],
+  },
+};
