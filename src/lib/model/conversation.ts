@@ -37,6 +37,8 @@ export class Conversation {
   private readonly sync: RoomSync;
   private readonly me: string;
   private statusCache = new Map<string, { state: MessageState; reason: string | null }>();
+  /** Messages in the document whose outbox write has not committed yet: shown, but not yet called queued. */
+  private readonly saving = new Set<string>();
   private rejectedCount = 0;
   private readonly listeners = new Set<() => void>();
   private receiptTimer: ReturnType<typeof setTimeout> | null = null;
@@ -129,10 +131,11 @@ export class Conversation {
       let failedReason: string | null = null;
       if (mine) {
         const stored = this.statusCache.get(entry.id);
-        // A message in the document without a status row was acked and then the row was lost: it was sent.
-        state = stored?.state ?? 'sent';
+        // Every message this device wrote has a status row once it is durable; without one it is either still
+        // being saved, or arrived from the relay (so it was stored there: sent).
+        state = stored?.state ?? (this.saving.has(entry.id) ? null : 'sent');
         failedReason = stored?.reason ?? null;
-        if (state !== 'queued' && state !== 'failed') {
+        if (state !== null && state !== 'queued' && state !== 'failed') {
           if (entry.n <= delivered) state = advance(state, 'delivered');
           if (entry.n <= read) state = advance(state, 'read');
         }
@@ -168,9 +171,18 @@ export class Conversation {
     const id = crypto.randomUUID();
     const n = this.entries().filter((e) => e.by === this.me).length + 1;
     const entry: MessageEntry = { id, by: this.me, n, text: body, at: Date.now() };
-    const done = this.sync.commit(() => this.doc.getArray('messages').push([entry]), id);
-    this.statusCache.set(id, { state: 'queued', reason: null });
-    await done;
+    this.saving.add(id);
+    try {
+      await this.sync.commit(() => this.doc.getArray('messages').push([entry]), id);
+      this.statusCache = await this.sync.statuses();
+    } catch (error) {
+      // Not in the outbox, so it will never be sent: say so on the message rather than let it pass as sent.
+      this.statusCache.set(id, { state: 'failed', reason: 'not_saved' });
+      throw error;
+    } finally {
+      this.saving.delete(id);
+      this.notify();
+    }
   }
 
   /** Record that this device has shown every message so far (a read receipt, sent encrypted). */
