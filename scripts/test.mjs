@@ -22,8 +22,8 @@ function readJson(path) {
   }
 }
 
-rmSync('test-results', { recursive: true, force: true });
-mkdirSync('test-results', { recursive: true });
+rmSync('.test-data/reports', { recursive: true, force: true });
+mkdirSync('.test-data/reports', { recursive: true });
 
 run('types', 'npm', ['run', '--silent', 'check']);
 run('lint', 'npm', ['run', '--silent', 'lint']);
@@ -32,18 +32,18 @@ run('unit and relay tests', 'npx', [
   'run',
   '--reporter=default',
   '--reporter=json',
-  '--outputFile=test-results/vitest.json',
+  '--outputFile=.test-data/reports/vitest.json',
 ]);
 run('browser tests', 'npx', ['playwright', 'test']);
 
 let passed = 0;
 let failed = 0;
-const vitest = readJson('test-results/vitest.json');
+const vitest = readJson('.test-data/reports/vitest.json');
 if (vitest) {
   passed += vitest.numPassedTests ?? 0;
   failed += vitest.numFailedTests ?? 0;
 }
-const e2e = readJson('test-results/e2e.json');
+const e2e = readJson('.test-data/reports/e2e.json');
 if (e2e?.stats) {
   passed += e2e.stats.expected ?? 0;
   failed += (e2e.stats.unexpected ?? 0) + (e2e.stats.flaky ?? 0);

@@ -1,6 +1,13 @@
 import * as Y from 'yjs';
 import type { HearthDb } from '../store/db';
-import { RoomSync, type Keyring, type RelayConnection, type RoomEvent, fromBase64Url } from '../sync';
+import {
+  RoomSync,
+  REMOTE_ORIGIN,
+  type Keyring,
+  type RelayConnection,
+  type RoomEvent,
+  fromBase64Url,
+} from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
 import { validateMessage } from './errors';
 import { advance, type MessageState } from './messageState';
@@ -42,6 +49,11 @@ export class Conversation {
   private rejectedCount = 0;
   private readonly listeners = new Set<() => void>();
   private receiptTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Parsed entries and the view built from them, rebuilt only after the document or a status changes. */
+  private entriesCache: MessageEntry[] | null = null;
+  private viewCache: MessageView[] | null = null;
+  /** Each raw entry is checked against the schema once; Yjs hands back the same objects every time. */
+  private readonly parsed = new WeakMap<object, MessageEntry | null>();
   private pendingRead = false;
 
   constructor(
@@ -70,7 +82,13 @@ export class Conversation {
       doc: this.doc,
     });
     this.sync.on((event) => void this.handleSyncEvent(event));
-    this.doc.on('update', () => this.notify());
+    this.doc.on('update', (_update: Uint8Array, origin: unknown) => {
+      this.entriesCache = null;
+      this.viewCache = null;
+      // A local change is shown once its outbox write has committed (see `commit`), not before: rendering here
+      // would both show an unsaved message and hold up the transaction that saves it.
+      if (origin === REMOTE_ORIGIN) this.notify();
+    });
   }
 
   /** Load from the device's store and start syncing. Introduces us in the document the first time. */
@@ -121,6 +139,11 @@ export class Conversation {
   }
 
   messages(): MessageView[] {
+    this.viewCache ??= this.buildMessages();
+    return this.viewCache;
+  }
+
+  private buildMessages(): MessageView[] {
     const people = this.people();
     const delivered = this.highestReceipt('delivered');
     const read = this.highestReceipt('read');
@@ -173,15 +196,15 @@ export class Conversation {
     const entry: MessageEntry = { id, by: this.me, n, text: body, at: Date.now() };
     this.saving.add(id);
     try {
-      await this.sync.commit(() => this.doc.getArray('messages').push([entry]), id);
-      this.statusCache = await this.sync.statuses();
+      await this.commit(() => this.doc.getArray('messages').push([entry]), id);
     } catch (error) {
       // Not in the outbox, so it will never be sent: say so on the message rather than let it pass as sent.
       this.statusCache.set(id, { state: 'failed', reason: 'not_saved' });
+      this.viewCache = null;
+      this.notify();
       throw error;
     } finally {
       this.saving.delete(id);
-      this.notify();
     }
   }
 
@@ -192,11 +215,19 @@ export class Conversation {
   }
 
   private entries(): MessageEntry[] {
+    if (this.entriesCache) return this.entriesCache;
     const out: MessageEntry[] = [];
     for (const value of this.doc.getArray('messages').toArray()) {
-      const parsed = MessageEntry.safeParse(value);
-      if (parsed.success) out.push(parsed.data);
+      if (typeof value !== 'object' || value === null) continue;
+      let entry = this.parsed.get(value);
+      if (entry === undefined) {
+        const result = MessageEntry.safeParse(value);
+        entry = result.success ? result.data : null;
+        this.parsed.set(value, entry);
+      }
+      if (entry) out.push(entry);
     }
+    this.entriesCache = out;
     return out;
   }
 
@@ -222,7 +253,7 @@ export class Conversation {
       role: this.profile.role,
       replyPromise: this.profile.replyPromise,
     };
-    await this.sync.commit(() => {
+    await this.commit(() => {
       this.doc.getMap('people').set(this.me, person);
       if (this.profile.role === 'therapist' && !this.topic) {
         this.doc.getMap('meta').set('topic', `Messages with ${this.profile.name}`);
@@ -231,7 +262,12 @@ export class Conversation {
   }
 
   private async handleSyncEvent(event: RoomEvent): Promise<void> {
-    if (event.type === 'statuses') this.statusCache = await this.sync.statuses();
+    if (event.type === 'statuses') {
+      for (const change of event.changes) {
+        this.statusCache.set(change.messageId, { state: change.state, reason: change.reason });
+      }
+      this.viewCache = null;
+    }
     if (event.type === 'rejected') this.rejectedCount = (await this.sync.rejections()).length;
     if (event.type === 'remote') this.scheduleReceipts();
     this.notify();
@@ -263,7 +299,17 @@ export class Conversation {
       }
     }
     this.pendingRead = false;
-    if (changed) await this.sync.commit(() => this.doc.getMap('receipts').set(this.me, next));
+    if (changed) await this.commit(() => this.doc.getMap('receipts').set(this.me, next));
+  }
+
+  /** A local change, durably queued, then shown. */
+  private async commit(change: () => void, messageId: string | null = null): Promise<void> {
+    try {
+      await this.sync.commit(change, messageId);
+    } finally {
+      this.viewCache = null;
+      this.notify();
+    }
   }
 
   private notify(): void {

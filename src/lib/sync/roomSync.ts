@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { bytesEqual, toHex } from '../protocol/hex';
 import type { Delivery, Frame } from '../protocol/frames';
 import type { CursorRow, EnvelopeRow, HearthDb, MessageState } from '../store/db';
+import { advance } from '../store/messageState';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { verifiedMembers, type RoomTrust } from './memberTrust';
@@ -27,8 +28,15 @@ export interface RoomSyncOptions {
   doc: Y.Doc;
 }
 
+/** A message of this device's whose state moved. */
+export interface StatusChange {
+  messageId: string;
+  state: MessageState;
+  reason: string | null;
+}
+
 export type RoomEvent =
-  | { type: 'statuses' }
+  | { type: 'statuses'; changes: StatusChange[] }
   | { type: 'remote'; authors: string[] }
   | { type: 'rejected'; reason: string }
   | { type: 'caughtUp' }
@@ -173,7 +181,7 @@ export class RoomSync {
         });
       }
     });
-    this.emit({ type: 'statuses' });
+    if (messageId) this.emit({ type: 'statuses', changes: [{ messageId, state: 'queued', reason: null }] });
     void this.flush();
   }
 
@@ -243,22 +251,20 @@ export class RoomSync {
     const row = await db.outbox.get(envelopeId);
     if (!row || row.room !== this.roomHex) return;
     if (PERMANENT_APPEND_ERRORS.has(frame.code) && row.messageId) {
-      await db.transaction('rw', db.statuses, async () => {
-        const status = await db.statuses.get(row.messageId as string);
-        if (status && status.state === 'queued') {
-          await db.statuses.put({ ...status, state: 'failed', reason: frame.code });
-        }
-      });
-      this.emit({ type: 'statuses' });
+      const messageId = row.messageId;
+      const change = await db.transaction('rw', db.statuses, () =>
+        this.moveStatus(messageId, 'failed', null, frame.code),
+      );
+      if (change) this.emit({ type: 'statuses', changes: [change] });
     }
   }
 
   /** The relay stored our envelope as `seq`: move it from the outbox to the store and mark its message sent. */
   private async acknowledge(envelopeId: string, seq: number): Promise<void> {
     const { db } = this.opts;
-    const changed = await db.transaction('rw', db.outbox, db.envelopes, db.statuses, db.cursors, async () => {
+    const change = await db.transaction('rw', db.outbox, db.envelopes, db.statuses, db.cursors, async () => {
       const row = await db.outbox.get(envelopeId);
-      if (!row) return false;
+      if (!row) return null;
       await db.outbox.delete(envelopeId);
       await db.envelopes.put({
         room: this.roomHex,
@@ -268,14 +274,11 @@ export class RoomSync {
         bytes: row.bytes,
         rejected: null,
       });
-      if (row.messageId) {
-        const status = await db.statuses.get(row.messageId);
-        if (status && status.state === 'queued') await db.statuses.put({ ...status, state: 'sent', seq });
-      }
+      const moved = row.messageId ? await this.moveStatus(row.messageId, 'sent', seq) : null;
       await this.advanceCursor();
-      return true;
+      return moved;
     });
-    if (changed) this.emit({ type: 'statuses' });
+    if (change) this.emit({ type: 'statuses', changes: [change] });
   }
 
   /** Verify, store, then apply a page of envelopes the relay delivered in seq order. */
@@ -284,14 +287,14 @@ export class RoomSync {
     const accepted: Uint8Array[] = [];
     const authors = new Set<string>();
     let rejectedReason: string | null = null;
-    let ownAcked = false;
+    const changes: StatusChange[] = [];
     await db.transaction('rw', [db.envelopes, db.cursors, db.outbox, db.statuses], async () => {
       const cursor = (await db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
       for (const delivery of deliveries) {
         if (await db.envelopes.get([this.roomHex, delivery.seq])) continue;
         const outcome = await this.check(delivery, cursor);
         if (outcome.kind === 'own') {
-          ownAcked = true;
+          if (outcome.change) changes.push(outcome.change);
           continue;
         }
         await db.envelopes.put(outcome.row);
@@ -308,7 +311,7 @@ export class RoomSync {
       Y.applyUpdate(this.opts.doc, Y.mergeUpdates(accepted), REMOTE_ORIGIN);
       this.emit({ type: 'remote', authors: [...authors] });
     }
-    if (ownAcked) this.emit({ type: 'statuses' });
+    if (changes.length > 0) this.emit({ type: 'statuses', changes });
     if (rejectedReason) this.emit({ type: 'rejected', reason: rejectedReason });
   }
 
@@ -316,7 +319,9 @@ export class RoomSync {
   private async check(
     delivery: Delivery,
     cursor: CursorRow,
-  ): Promise<{ kind: 'own' } | { kind: 'row'; row: EnvelopeRow; update: Uint8Array }> {
+  ): Promise<
+    { kind: 'own'; change: StatusChange | null } | { kind: 'row'; row: EnvelopeRow; update: Uint8Array }
+  > {
     const { db } = this.opts;
     const base = { room: this.roomHex, seq: delivery.seq, bytes: delivery.envelope };
     let header;
@@ -341,12 +346,8 @@ export class RoomSync {
       // Our own envelope, stored by the relay while its ack was lost: the delivery is the ack.
       await db.outbox.delete(id);
       await db.envelopes.put({ ...base, id, author, rejected: null });
-      if (queued.messageId) {
-        const status = await db.statuses.get(queued.messageId);
-        if (status && status.state === 'queued')
-          await db.statuses.put({ ...status, state: 'sent', seq: delivery.seq });
-      }
-      return { kind: 'own' };
+      const change = queued.messageId ? await this.moveStatus(queued.messageId, 'sent', delivery.seq) : null;
+      return { kind: 'own', change };
     }
     if (!bytesEqual(header.room, this.opts.room)) return refuse('wrong_room');
     if (!this.members.has(author)) return refuse('unknown_author');
@@ -356,6 +357,26 @@ export class RoomSync {
     if (header.clock <= lastClock) return refuse('replayed');
     cursor.authors[author] = header.clock;
     return { kind: 'row', row: { ...base, id, author, rejected: null }, update: opened.update };
+  }
+
+  /** Move a message's stored state forward (never back), inside the caller's transaction. */
+  private async moveStatus(
+    messageId: string,
+    next: MessageState,
+    seq: number | null,
+    reason: string | null = null,
+  ): Promise<StatusChange | null> {
+    const status = await this.opts.db.statuses.get(messageId);
+    if (!status) return null;
+    const state = advance(status.state, next);
+    if (state === status.state) return null;
+    await this.opts.db.statuses.put({
+      ...status,
+      state,
+      seq: seq ?? status.seq,
+      reason: state === 'failed' ? reason : null,
+    });
+    return { messageId, state, reason: state === 'failed' ? reason : null };
   }
 
   /** Move the cursor over every seq now stored without a hole before it. */
