@@ -23,6 +23,15 @@ export const ERROR_CODES = [
   'invite_too_large',
   'storage_failed',
   'internal',
+  'rate_limited',
+  'too_many_rooms',
+  'too_many_connections',
+  'blob_too_large',
+  'blob_not_found',
+  'blob_offset_mismatch',
+  'blob_hash_mismatch',
+  'snapshot_invalid',
+  'shutting_down',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,6 +3,8 @@ import {
   CHALLENGE_BYTES,
   ENVELOPE_ID_BYTES,
   INVITE_ID_BYTES,
+  BLOB_CHUNK_BYTES,
+  BLOB_HASH_BYTES,
   MAX_ENVELOPE_BYTES,
   MAX_ERROR_TEXT_CHARS,
   MAX_FRAME_BYTES,
@@ -38,6 +40,15 @@ export const FRAME = {
   claimInvite: 16,
   claimed: 17,
   members: 18,
+  blobPut: 19,
+  blobProgress: 20,
+  blobStatus: 21,
+  blobGet: 22,
+  blobChunk: 23,
+  putSnapshot: 24,
+  snapshotStored: 25,
+  snapshot: 26,
+  subscribeLatest: 27,
 } as const;
 
 export interface Member {
@@ -79,7 +90,16 @@ export type Frame =
   | { type: 'invite'; inviteId: Uint8Array; room: Uint8Array; expiresAt: number; box: Uint8Array }
   | { type: 'claimInvite'; inviteId: Uint8Array; signature: Uint8Array }
   | { type: 'claimed'; inviteId: Uint8Array; room: Uint8Array }
-  | { type: 'members'; room: Uint8Array; members: Member[] };
+  | { type: 'members'; room: Uint8Array; members: Member[] }
+  | { type: 'blobPut'; room: Uint8Array; hash: Uint8Array; size: number; offset: number; chunk: Uint8Array }
+  | { type: 'blobProgress'; hash: Uint8Array; received: number; complete: boolean }
+  | { type: 'blobStatus'; room: Uint8Array; hash: Uint8Array }
+  | { type: 'blobGet'; room: Uint8Array; hash: Uint8Array; offset: number }
+  | { type: 'blobChunk'; hash: Uint8Array; size: number; offset: number; chunk: Uint8Array }
+  | { type: 'putSnapshot'; room: Uint8Array; upToSeq: number; hash: Uint8Array }
+  | { type: 'snapshotStored'; room: Uint8Array; upToSeq: number }
+  | { type: 'snapshot'; room: Uint8Array; upToSeq: number; hash: Uint8Array; size: number }
+  | { type: 'subscribeLatest'; room: Uint8Array };
 
 export type FrameType = Frame['type'];
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
@@ -137,6 +157,34 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
         w.fixed(m.signPublic).fixed(m.boxPublic).varBytes(m.proof).varBytes(m.inviteId);
       }
       return w.finish();
+    case 'blobPut':
+      return w
+        .fixed(frame.room)
+        .fixed(frame.hash)
+        .varUint(frame.size)
+        .varUint(frame.offset)
+        .varBytes(frame.chunk)
+        .finish();
+    case 'blobProgress':
+      return w
+        .fixed(frame.hash)
+        .varUint(frame.received)
+        .u8(frame.complete ? 1 : 0)
+        .finish();
+    case 'blobStatus':
+      return w.fixed(frame.room).fixed(frame.hash).finish();
+    case 'blobGet':
+      return w.fixed(frame.room).fixed(frame.hash).varUint(frame.offset).finish();
+    case 'blobChunk':
+      return w.fixed(frame.hash).varUint(frame.size).varUint(frame.offset).varBytes(frame.chunk).finish();
+    case 'putSnapshot':
+      return w.fixed(frame.room).varUint(frame.upToSeq).fixed(frame.hash).finish();
+    case 'snapshotStored':
+      return w.fixed(frame.room).varUint(frame.upToSeq).finish();
+    case 'snapshot':
+      return w.fixed(frame.room).varUint(frame.upToSeq).fixed(frame.hash).varUint(frame.size).finish();
+    case 'subscribeLatest':
+      return w.fixed(frame.room).finish();
   }
 }
 
@@ -219,6 +267,43 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       return { type, inviteId: r.fixed(INVITE_ID_BYTES), room: r.fixed(ROOM_ID_BYTES) };
     case 'members':
       return { type, room: r.fixed(ROOM_ID_BYTES), members: readList(r, readMember) };
+    case 'blobPut':
+      return {
+        type,
+        room: r.fixed(ROOM_ID_BYTES),
+        hash: r.fixed(BLOB_HASH_BYTES),
+        size: r.varUint(),
+        offset: r.varUint(),
+        chunk: r.varBytes(BLOB_CHUNK_BYTES),
+      };
+    case 'blobProgress':
+      return { type, hash: r.fixed(BLOB_HASH_BYTES), received: r.varUint(), complete: readFlag(r) };
+    case 'blobStatus':
+      return { type, room: r.fixed(ROOM_ID_BYTES), hash: r.fixed(BLOB_HASH_BYTES) };
+    case 'blobGet':
+      return { type, room: r.fixed(ROOM_ID_BYTES), hash: r.fixed(BLOB_HASH_BYTES), offset: r.varUint() };
+    case 'blobChunk':
+      return {
+        type,
+        hash: r.fixed(BLOB_HASH_BYTES),
+        size: r.varUint(),
+        offset: r.varUint(),
+        chunk: r.varBytes(BLOB_CHUNK_BYTES),
+      };
+    case 'putSnapshot':
+      return { type, room: r.fixed(ROOM_ID_BYTES), upToSeq: r.varUint(), hash: r.fixed(BLOB_HASH_BYTES) };
+    case 'snapshotStored':
+      return { type, room: r.fixed(ROOM_ID_BYTES), upToSeq: r.varUint() };
+    case 'snapshot':
+      return {
+        type,
+        room: r.fixed(ROOM_ID_BYTES),
+        upToSeq: r.varUint(),
+        hash: r.fixed(BLOB_HASH_BYTES),
+        size: r.varUint(),
+      };
+    case 'subscribeLatest':
+      return { type, room: r.fixed(ROOM_ID_BYTES) };
   }
 }
 
@@ -248,6 +333,12 @@ function readList<T>(r: ByteReader, item: (r: ByteReader) => T): T[] {
 
 function readDelivery(r: ByteReader): Delivery {
   return { seq: r.varUint(), envelope: readEnvelopeBytes(r) };
+}
+
+function readFlag(r: ByteReader): boolean {
+  const value = r.u8();
+  if (value > 1) throw new ProtocolError('malformed_frame', 'flag byte must be 0 or 1');
+  return value === 1;
 }
 
 function readMember(r: ByteReader): Member {

@@ -46,3 +46,20 @@ export const INVITE_ID_BYTES = 32;
 
 /** Longest error code and error text in an error frame. */
 export const MAX_ERROR_TEXT_CHARS = 300;
+
+/** Envelopes per second a device may append, refilled continuously (a token bucket)... */
+export const RATE_ENVELOPES_PER_SECOND = 50;
+/** ...and how many it may send at once: enough for a phone flushing a long offline queue. */
+export const RATE_ENVELOPES_BURST = 400;
+
+/** Rooms one device may belong to. */
+export const MAX_ROOMS_PER_DEVICE = 500;
+
+/** Sockets one device may hold open at once. */
+export const MAX_CONNECTIONS_PER_DEVICE = 5;
+
+/** Largest attachment or snapshot blob (ciphertext), and the size of each chunk on the wire. */
+export const MAX_BLOB_BYTES = 50 * 1024 * 1024;
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+/** Blobs are addressed by the SHA-256 of their ciphertext. */
+export const BLOB_HASH_BYTES = 32;

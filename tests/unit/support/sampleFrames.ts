@@ -1,5 +1,6 @@
 import type { FrameOf, FrameType } from '$lib/protocol/frames';
 import {
+  BLOB_HASH_BYTES,
   CHALLENGE_BYTES,
   ENVELOPE_ID_BYTES,
   INVITE_ID_BYTES,
@@ -83,4 +84,31 @@ export const SAMPLE_FRAMES: { [T in FrameType]: FrameOf<T> } = {
       },
     ],
   },
+  blobPut: {
+    type: 'blobPut',
+    room: bytes(ROOM_ID_BYTES),
+    hash: bytes(BLOB_HASH_BYTES),
+    size: 1_000_000,
+    offset: 262_144,
+    chunk: bytes(300),
+  },
+  blobProgress: { type: 'blobProgress', hash: bytes(BLOB_HASH_BYTES), received: 524_288, complete: false },
+  blobStatus: { type: 'blobStatus', room: bytes(ROOM_ID_BYTES), hash: bytes(BLOB_HASH_BYTES) },
+  blobGet: { type: 'blobGet', room: bytes(ROOM_ID_BYTES), hash: bytes(BLOB_HASH_BYTES), offset: 0 },
+  blobChunk: { type: 'blobChunk', hash: bytes(BLOB_HASH_BYTES), size: 300, offset: 0, chunk: bytes(300) },
+  putSnapshot: {
+    type: 'putSnapshot',
+    room: bytes(ROOM_ID_BYTES),
+    upToSeq: 10_000,
+    hash: bytes(BLOB_HASH_BYTES),
+  },
+  snapshotStored: { type: 'snapshotStored', room: bytes(ROOM_ID_BYTES), upToSeq: 10_000 },
+  snapshot: {
+    type: 'snapshot',
+    room: bytes(ROOM_ID_BYTES),
+    upToSeq: 10_000,
+    hash: bytes(BLOB_HASH_BYTES),
+    size: 123_456,
+  },
+  subscribeLatest: { type: 'subscribeLatest', room: bytes(ROOM_ID_BYTES) },
 };
