@@ -50,6 +50,10 @@ const PERMANENT_APPEND_ERRORS = new Set([
   'wrong_author',
 ]);
 
+/** Relay errors about an append that go away by waiting: resend the outbox after a pause. */
+const RETRY_LATER_ERRORS = new Set(['rate_limited', 'clock_out_of_order', 'storage_failed', 'shutting_down']);
+const RETRY_DELAY_MS = 2_000;
+
 /**
  * The encrypted Yjs provider for one room. Write path: local Y.Doc update -> seal -> outbox (one strict
  * transaction) -> relay. Read path: relay -> verify -> decrypt -> store -> apply to the Y.Doc. The store is
@@ -63,6 +67,7 @@ export class RoomSync {
   private readonly listeners = new Set<(event: RoomEvent) => void>();
   private readonly unsubscribers: (() => void)[] = [];
   private sending = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private caughtUpValue = false;
 
   constructor(opts: RoomSyncOptions) {
@@ -114,6 +119,7 @@ export class RoomSync {
   }
 
   stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.opts.doc.off('update', this.handleLocalUpdate);
     for (const off of this.unsubscribers.splice(0)) off();
   }
@@ -191,6 +197,14 @@ export class RoomSync {
     await this.flush();
   }
 
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.flush();
+    }, RETRY_DELAY_MS);
+  }
+
   /** Send the whole outbox in clock order. Retries are safe: the relay acks a known id with its seq. */
   private async flush(): Promise<void> {
     if (this.sending || this.opts.connection.status !== 'online') return;
@@ -250,6 +264,12 @@ export class RoomSync {
     const { db } = this.opts;
     const row = await db.outbox.get(envelopeId);
     if (!row || row.room !== this.roomHex) return;
+    if (RETRY_LATER_ERRORS.has(frame.code)) {
+      // The relay refused for now (rate limit, a clock it has not caught up with): the outbox keeps the envelope
+      // and sends it again shortly. Retries are idempotent, so resending what was already stored is harmless.
+      this.scheduleRetry();
+      return;
+    }
     if (PERMANENT_APPEND_ERRORS.has(frame.code) && row.messageId) {
       const messageId = row.messageId;
       const change = await db.transaction('rw', db.statuses, () =>
