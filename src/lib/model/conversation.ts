@@ -97,7 +97,7 @@ export class Conversation {
     this.statusCache = await this.sync.statuses();
     this.rejectedCount = (await this.sync.rejections()).length;
     this.sync.start();
-    if (!this.people().has(this.me)) await this.introduce();
+    if (!this.doc.getMap('people').has(this.me)) await this.introduce();
     this.notify();
   }
 
@@ -117,9 +117,15 @@ export class Conversation {
     return typeof topic === 'string' ? topic : '';
   }
 
-  /** Everyone who has introduced themselves in this conversation, by device key. */
+  /**
+   * Everyone who has introduced themselves in this conversation, by device key. Until the inviter's own
+   * introduction arrives, the inviter is known from the signed invite, so a client who joins while the therapist
+   * is offline still sees who they are writing to and when to expect a reply.
+   */
   people(): Map<string, PersonEntry> {
     const out = new Map<string, PersonEntry>();
+    const { inviter, creator } = this.record;
+    if (inviter) out.set(toHex(fromBase64Url(creator)), { ...inviter, role: 'therapist' });
     this.doc.getMap('people').forEach((value, key) => {
       const parsed = PersonEntry.safeParse(value);
       if (parsed.success) out.set(key, parsed.data);
@@ -130,6 +136,12 @@ export class Conversation {
   /** The other person in a 1:1 conversation (or the first other participant). */
   counterpart(): Counterpart | null {
     for (const [key, person] of this.people()) if (key !== this.me) return person;
+    return null;
+  }
+
+  /** The therapist in this conversation, if one has introduced themselves (or invited us). */
+  therapist(): PersonEntry | null {
+    for (const person of this.people().values()) if (person.role === 'therapist') return person;
     return null;
   }
 

@@ -21,6 +21,10 @@ export const RoomRecord = z.object({
   label: z.string().max(MAX_NAME_CHARS).default(''),
   /** The invite link, kept so it can be shown again until it is used. */
   inviteLink: z.string().default(''),
+  /** Who invited us, from the signed invite: shown until their own introduction arrives. */
+  inviter: z
+    .object({ name: z.string().min(1).max(MAX_NAME_CHARS), replyPromise: z.string().max(200) })
+    .optional(),
 });
 export type RoomRecord = z.infer<typeof RoomRecord>;
 

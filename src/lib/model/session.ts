@@ -168,6 +168,7 @@ export class Session {
       createdAt: Date.now(),
       label: payload.inviter.name,
       inviteLink: '',
+      inviter: { name: payload.inviter.name, replyPromise: payload.inviter.replyPromise },
     };
     if (!bytesEqual(fromBase64Url(record.creator), link.inviter) || !/^[0-9a-f]{32}$/.test(record.room)) {
       throw new RelayError('malformed_frame', 'The invite does not match its link.');

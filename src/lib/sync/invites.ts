@@ -15,7 +15,7 @@ import {
 } from '../crypto';
 import { SIGN_DOMAIN } from '../protocol/domains';
 import { concatBytes } from '../protocol/hex';
-import { PUBLIC_KEY_BYTES, ROOM_ID_BYTES, SIGNATURE_BYTES } from '../protocol/limits';
+import { MAX_NAME_CHARS, PUBLIC_KEY_BYTES, ROOM_ID_BYTES, SIGNATURE_BYTES } from '../protocol/limits';
 import { claimSignedBytes, withDomain } from '../protocol/signedPayloads';
 import type { Keyring } from './keyring';
 
@@ -28,7 +28,7 @@ export const InvitePayload = z.object({
   inviter: z.object({
     signPublic: z.string(),
     boxPublic: z.string(),
-    name: z.string().max(200),
+    name: z.string().min(1).max(MAX_NAME_CHARS),
     replyPromise: z.string().max(200),
   }),
   expiresAt: z.number().int().positive(),
