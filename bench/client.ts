@@ -4,7 +4,7 @@
  * IndexedDB write (the floor for "durably queued"), and an offline cold start of the static crisis page.
  */
 import { chromium, type Page } from '@playwright/test';
-import { CHROMIUM_ARGS, percentile, ratio, report, startRelay } from './support';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, percentile, ratio, report, startRelay } from './support';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4330);
 const SENDS = 200;
@@ -95,7 +95,7 @@ async function timeBareStrictWrites(page: Page, count: number): Promise<number[]
 async function main(): Promise<void> {
   const relay = await startRelay(PORT);
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
   });
   try {

@@ -40,11 +40,4 @@ export async function startRelay(
   return { process: child, dataDir, stop: () => child.kill('SIGTERM') };
 }
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/helpers/chromium';
