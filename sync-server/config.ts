@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { AUTH_TIMEOUT_MS } from '../src/lib/protocol/limits';
+import {
+  AUTH_TIMEOUT_MS,
+  MAX_ROOMS_PER_DEVICE,
+  RATE_ENVELOPES_BURST,
+  RATE_ENVELOPES_PER_SECOND,
+} from '../src/lib/protocol/limits';
+import { DatabaseUrl, redactUrl, RedisUrl, SECRET_VARIABLES } from './serviceUrls';
 
 /** The repository root: BUILD_DIR resolves against it, so `npm start` works from any working directory. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +28,22 @@ const Env = z.object({
     unsetIfEmpty,
     z.coerce.number().int().min(1).max(600_000).default(AUTH_TIMEOUT_MS),
   ),
+  DATABASE_URL: z.preprocess(unsetIfEmpty, DatabaseUrl.optional()),
+  REDIS_URL: z.preprocess(unsetIfEmpty, RedisUrl.optional()),
+  // Overrides of limits.ts for tests (a slow bucket to hit, or a fast one for a fuzz or crash burst); production
+  // runs with the named defaults.
+  RATE_ENVELOPES_PER_SECOND: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number().positive().max(1_000_000).default(RATE_ENVELOPES_PER_SECOND),
+  ),
+  RATE_ENVELOPES_BURST: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number().int().min(1).max(1_000_000).default(RATE_ENVELOPES_BURST),
+  ),
+  MAX_ROOMS_PER_DEVICE: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number().int().min(1).max(1_000_000).default(MAX_ROOMS_PER_DEVICE),
+  ),
 });
 
 export interface Config {
@@ -33,6 +55,14 @@ export interface Config {
   buildDir: string;
   logLevel: string;
   authTimeoutMs: number;
+  /** Set: PostgreSQL storage (scale-out) instead of SQLite under dataDir. */
+  databaseUrl: string | undefined;
+  /** Set: fan-out across relay processes through Redis pub/sub instead of in-process only. */
+  redisUrl: string | undefined;
+  /** Append token bucket per device: refill per second and capacity. */
+  rateEnvelopesPerSecond: number;
+  rateEnvelopesBurst: number;
+  maxRoomsPerDevice: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -43,7 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
-      return `Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      const raw = env[name] ?? '';
+      const shown = SECRET_VARIABLES.has(name) ? redactUrl(raw) : raw;
+      return `Invalid ${name}=${JSON.stringify(shown)}: ${issue.message}`;
     });
     return { ok: false, problems };
   }
@@ -57,6 +89,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       buildDir: path.resolve(REPO_ROOT, e.BUILD_DIR),
       logLevel: e.LOG_LEVEL,
       authTimeoutMs: e.AUTH_TIMEOUT_MS,
+      databaseUrl: e.DATABASE_URL,
+      redisUrl: e.REDIS_URL,
+      rateEnvelopesPerSecond: e.RATE_ENVELOPES_PER_SECOND,
+      rateEnvelopesBurst: e.RATE_ENVELOPES_BURST,
+      maxRoomsPerDevice: e.MAX_ROOMS_PER_DEVICE,
     },
   };
 }

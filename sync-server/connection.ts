@@ -10,10 +10,13 @@ import { RelayError } from './relayError';
 import type { AuthedDevice, Session } from './session';
 import { StorageError } from './storage/StorageError';
 import type { Subscription } from './subscription';
+import { INVALID_FRAME } from './metrics';
 
 export const CLOSE_AUTH_TIMEOUT = 4002;
 export const CLOSE_TOO_LARGE = 1009;
 export const CLOSE_RESTART = 1012;
+/** Close code after ERROR too_many_connections: the device already holds MAX_CONNECTIONS_PER_DEVICE sockets. */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4003;
 
 // Stop reading a socket with this many frames or appends unanswered; resume when it falls back under the low mark.
 const PAUSE_AT = 256;
@@ -32,10 +35,13 @@ export class Connection implements Session {
   readonly challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
   readonly subscriptions = new Map<string, Subscription>();
   device: AuthedDevice | null = null;
+  /** When the frame being handled arrived (performance.now()): frames are handled one at a time. */
+  frameReceivedAt = 0;
   private chain: Promise<void> = Promise.resolve();
   private load = 0;
   private paused = false;
   private reading = true;
+  private shuttingDown = false;
   private authTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,6 +53,7 @@ export class Connection implements Session {
 
   start(): void {
     this.log.info('connection opened');
+    this.ctx.metrics.connectionsOpen.inc();
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.ws.on('close', (code) => this.onClose(code));
     this.ws.on('error', (error) => this.log.debug({ err: error }, 'socket error'));
@@ -69,7 +76,9 @@ export class Connection implements Session {
   }
 
   sendBytes(bytes: Uint8Array): void {
-    if (this.isOpen) this.ws.send(bytes, { binary: true });
+    if (!this.isOpen) return;
+    this.ctx.metrics.frameSent(bytes);
+    this.ws.send(bytes, { binary: true });
   }
 
   sendError(code: ErrorCode, message: string, ref: Uint8Array = new Uint8Array(0)): void {
@@ -80,6 +89,11 @@ export class Connection implements Session {
   authenticated(device: AuthedDevice): void {
     this.device = device;
     clearTimeout(this.authTimer);
+    this.ctx.metrics.connectionsAuthenticated.inc();
+  }
+
+  catchUpPageSent(): void {
+    this.ctx.metrics.catchUpPages.inc();
   }
 
   close(code: number, reason: string): void {
@@ -97,9 +111,10 @@ export class Connection implements Session {
     this.ws.terminate();
   }
 
-  /** Ignore further frames (shutdown); frames already received still finish. */
+  /** Refuse further frames with shutting_down (shutdown); frames already received still finish. */
   stopReading(): void {
     this.reading = false;
+    this.shuttingDown = true;
   }
 
   /** Resolves when every frame received so far has been handled. */
@@ -116,13 +131,21 @@ export class Connection implements Session {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    if (!this.reading) return;
+    const arrivedAt = performance.now();
+    if (!this.reading) {
+      // Said once per frame, so a device knows these were not handled; 1012 follows once in-flight work is done.
+      if (this.shuttingDown)
+        this.sendError('shutting_down', 'the relay is restarting; send again after reconnecting');
+      return;
+    }
     if (!isBinary) {
+      this.ctx.metrics.framesIn.inc({ type: INVALID_FRAME });
       this.sendError('malformed_frame', 'text frames are not accepted; frames are binary');
       return;
     }
     const bytes = toBytes(data);
     if (bytes.length > MAX_FRAME_BYTES) {
+      this.ctx.metrics.framesIn.inc({ type: INVALID_FRAME });
       // Oversized frames are refused before decoding, and the socket closed: no client of ours sends one.
       this.sendError('frame_too_large', `frame is over ${MAX_FRAME_BYTES} bytes`);
       this.close(CLOSE_TOO_LARGE, 'frame too large');
@@ -131,13 +154,29 @@ export class Connection implements Session {
     this.adjustLoad(1);
     this.chain = this.chain.then(async () => {
       try {
-        if (this.isOpen) await dispatchFrame(this, decodeFrame(bytes), this.ctx);
+        if (this.isOpen) {
+          this.frameReceivedAt = arrivedAt;
+          await dispatchFrame(this, this.decodeCounted(bytes), this.ctx);
+        }
       } catch (error) {
         this.reportError(error);
       } finally {
         this.adjustLoad(-1);
       }
     });
+  }
+
+  private decodeCounted(bytes: Uint8Array): Frame {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (error) {
+      this.ctx.metrics.framesIn.inc({ type: INVALID_FRAME });
+      throw error;
+    }
+    this.ctx.metrics.framesIn.inc({ type: frame.type });
+    this.log.debug({ type: frame.type, bytes: bytes.length }, 'frame received');
+    return frame;
   }
 
   private reportError(error: unknown): void {
@@ -174,6 +213,11 @@ export class Connection implements Session {
     this.reading = false;
     clearTimeout(this.authTimer);
     this.closeSubscriptions();
+    this.ctx.metrics.connectionsOpen.dec();
+    if (this.device) {
+      this.ctx.metrics.connectionsAuthenticated.dec();
+      this.ctx.deviceLimits.releaseConnection(this.device.signPublic);
+    }
     this.log.info({ code, device: this.device?.tag }, 'connection closed');
   }
 }

@@ -1,14 +1,22 @@
 import type { AppendQueue } from './appendQueue';
+import type { BlobStorage } from './blobs/BlobStorage';
 import type { Config } from './config';
 import type { Fanout } from './fanout';
+import type { DeviceLimits } from './limits/deviceLimits';
 import type { Logger } from './log';
+import type { RelayMetrics } from './metrics';
 import type { RelayStorage } from './storage/RelayStorage';
 
 /** The relay's shared services, handed to every connection and handler. */
 export interface RelayContext {
   config: Config;
   storage: RelayStorage;
+  /** Ciphertext blobs (attachments, snapshots) and each room's latest snapshot. */
+  blobs: BlobStorage;
   appendQueue: AppendQueue;
   fanout: Fanout;
   log: Logger;
+  metrics: RelayMetrics;
+  /** Per-device append rate and socket count, in this process. */
+  deviceLimits: DeviceLimits;
 }

@@ -1,11 +1,14 @@
 import { AppendQueue } from './appendQueue';
+import { openBlobStorage } from './blobs/openBlobStorage';
 import { loadConfig } from './config';
 import { CLOSE_RESTART } from './connection';
 import type { RelayContext } from './context';
-import { LocalFanout } from './fanout';
+import { openFanout } from './fanout/openFanout';
+import { deviceLimitsFor } from './limits/deviceLimits';
 import { createLogger } from './log';
+import { RelayMetrics } from './metrics';
 import { createRelayServer, type RelayServer } from './server';
-import { openSqliteStorage } from './storage/sqlite';
+import { describeStorage, openStorage } from './storage/openStorage';
 
 /** How long shutdown waits for sockets to finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 3000;
@@ -17,14 +20,18 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 const log = createLogger(config.logLevel);
-const storage = openStorage();
-const fanout = new LocalFanout();
+const storage = await openOrExit('storage', () => openStorage(config, log));
+const blobs = await openOrExit('blob storage', () => openBlobStorage(config, log));
+const fanout = await openOrExit('fan-out', () => openFanout(config, storage, log));
 const ctx: RelayContext = {
   config,
   storage,
+  blobs,
   fanout,
   log,
   appendQueue: new AppendQueue(storage, fanout, log),
+  metrics: new RelayMetrics(),
+  deviceLimits: deviceLimitsFor(config),
 };
 const relay = createRelayServer(ctx);
 
@@ -36,7 +43,13 @@ relay.http.listen(config.port, config.host, () => {
   const address = relay.http.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(
-    { host: config.host, port, dataDir: config.dataDir, buildDir: config.buildDir },
+    {
+      host: config.host,
+      port,
+      ...describeStorage(config),
+      fanout: config.redisUrl ? 'redis' : 'in-process',
+      buildDir: config.buildDir,
+    },
     'relay listening',
   );
 });
@@ -47,11 +60,12 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 let stopping = false;
 
-function openStorage() {
+/** Open a service the relay cannot run without, or exit 1 saying which (never with a URL's credentials). */
+async function openOrExit<T>(what: string, open: () => Promise<T>): Promise<T> {
   try {
-    return openSqliteStorage(config.dataDir);
+    return await open();
   } catch (error) {
-    log.fatal({ err: error, dataDir: config.dataDir }, 'cannot open storage');
+    log.fatal({ err: error, ...describeStorage(config) }, `cannot open ${what}`);
     process.exit(1);
   }
 }
@@ -68,7 +82,9 @@ async function shutdown(signal: string): Promise<void> {
   await ctx.appendQueue.idle();
   for (const connection of connections) connection.close(CLOSE_RESTART, 'relay restarting');
   await socketsClosed(relay);
+  await fanout.close();
   await storage.close();
+  await blobs.close();
   log.info('relay stopped');
   process.exit(0);
 }

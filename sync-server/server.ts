@@ -5,6 +5,7 @@ import { MAX_FRAME_BYTES } from '../src/lib/protocol/limits';
 import { Connection } from './connection';
 import type { RelayContext } from './context';
 import { serveHealth } from './http/health';
+import { serveMetrics } from './http/metrics';
 import { serveStatic } from './http/static';
 
 export const SYNC_PATH = '/sync';
@@ -32,8 +33,10 @@ export function createRelayServer(ctx: RelayContext): RelayServer {
     const pathname = (req.url ?? '/').split('?')[0];
     const work =
       pathname === '/healthz'
-        ? serveHealth(res, ctx.storage, !accepting)
-        : serveStatic(req, res, ctx.config.buildDir);
+        ? serveHealth(res, ctx.storage, !accepting, ctx.fanout)
+        : pathname === '/metrics'
+          ? serveMetrics(res, ctx.metrics)
+          : serveStatic(req, res, ctx.config.buildDir);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'http request failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -21,6 +21,8 @@ export interface Session {
   readonly subscriptions: Map<string, Subscription>;
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
+  /** When the frame being handled arrived (performance.now()), for the append latency metric. */
+  readonly frameReceivedAt: number;
   send(frame: Frame): void;
   sendBytes(bytes: Uint8Array): void;
   sendError(code: ErrorCode, message: string, ref?: Uint8Array): void;
@@ -29,4 +31,6 @@ export interface Session {
   /** Count an append from enqueue to ack, so a socket that floods the queue stops being read. */
   appendStarted(): void;
   appendSettled(): void;
+  /** A DELIVER frame was sent from storage rather than live fan-out (counted in /metrics). */
+  catchUpPageSent(): void;
 }

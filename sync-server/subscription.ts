@@ -14,6 +14,7 @@ export interface SubscriberSocket {
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
   sendBytes(bytes: Uint8Array): void;
+  catchUpPageSent(): void;
 }
 
 export interface SubscriptionDeps {
@@ -70,6 +71,11 @@ export class Subscription {
     if (!this.active || !this.socket.isOpen) return;
     if (event.type === 'members') {
       this.socket.sendBytes(encodeFrame({ type: 'members', room: this.room, members: event.members }));
+      return;
+    }
+    if (event.type === 'resync') {
+      // Live events may have been lost between relays: storage has them all (catchUp rereads if already running).
+      void this.catchUp();
       return;
     }
     if (this.catchingUp) {
@@ -138,14 +144,18 @@ export class Subscription {
         this.sentSeq = d.seq;
         if (!this.ackedAhead.delete(d.seq)) out.push(d);
       }
-      this.send(out);
+      const frames = this.send(out);
+      for (let i = 0; i < frames; i++) this.socket.catchUpPageSent();
       if (page.deliveries.length === 0 || this.sentSeq >= page.headSeq) return;
     }
   }
 
-  private send(deliveries: Delivery[]): void {
-    if (deliveries.length === 0 || !this.socket.isOpen) return;
-    for (const frame of deliverFrames(this.room, deliveries)) this.socket.sendBytes(frame);
+  /** Send `deliveries` as DELIVER frames; returns how many frames went out. */
+  private send(deliveries: Delivery[]): number {
+    if (deliveries.length === 0 || !this.socket.isOpen) return 0;
+    const frames = deliverFrames(this.room, deliveries);
+    for (const frame of frames) this.socket.sendBytes(frame);
+    return frames.length;
   }
 
   private async waitForDrain(): Promise<void> {

@@ -1,5 +1,5 @@
 import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
-import { decodeEnvelope } from '../../src/lib/protocol/envelope';
+import { decodeEnvelope, ENVELOPE_KIND } from '../../src/lib/protocol/envelope';
 import type { FrameOf } from '../../src/lib/protocol/frames';
 import { bytesEqual, toHex } from '../../src/lib/protocol/hex';
 import { envelopeSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
@@ -19,8 +19,21 @@ export async function handleAppend(
   frame: FrameOf<'append'>,
   ctx: RelayContext,
 ): Promise<void> {
+  const arrivedAt = session.frameReceivedAt;
   const { envelope, headerBytes } = decodeEnvelope(frame.envelope);
   const ref = envelope.id;
+  if (envelope.kind !== ENVELOPE_KIND.update) {
+    throw new RelayError('malformed_frame', 'only updates are appended; a snapshot travels as a blob', ref);
+  }
+  // Before the signature check: the bucket bounds the relay's verify and commit work, not only what it stores.
+  const retryAfterMs = ctx.deviceLimits.takeEnvelope(device.signPublic);
+  if (retryAfterMs > 0) {
+    throw new RelayError(
+      'rate_limited',
+      `over ${ctx.config.rateEnvelopesPerSecond} envelopes per second; retry in ${retryAfterMs} ms`,
+      ref,
+    );
+  }
   if (!bytesEqual(envelope.author, device.signPublic)) {
     throw new RelayError('wrong_author', 'the envelope author is not the authenticated device', ref);
   }
@@ -44,6 +57,8 @@ export async function handleAppend(
       }
       session.send({ type: 'ack', room, id: envelope.id, seq: outcome.seq });
       session.subscriptions.get(toHex(room))?.noteAcked(outcome.seq);
+      if (outcome.kind === 'stored') ctx.metrics.envelopesStored.inc();
+      ctx.metrics.appendLatency.observe((performance.now() - arrivedAt) / 1000);
     },
   });
 }

@@ -1,6 +1,8 @@
 import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
 import type { FrameOf } from '../../src/lib/protocol/frames';
 import { authSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
+import { MAX_CONNECTIONS_PER_DEVICE } from '../../src/lib/protocol/limits';
+import { CLOSE_TOO_MANY_CONNECTIONS } from '../connection';
 import type { RelayContext } from '../context';
 import { keyTag } from '../log';
 import { RelayError } from '../relayError';
@@ -10,7 +12,10 @@ import { verifyEd25519 } from '../verifySignature';
 /** Close code for a failed AUTH (after ERROR auth_failed). */
 export const CLOSE_AUTH_FAILED = 4001;
 
-/** AUTH: a signature over this socket's challenge proves the device key → READY; a bad one → auth_failed, close. */
+/**
+ * AUTH: a signature over this socket's challenge proves the device key → READY; a bad one → auth_failed, close
+ * 4001; a device already holding MAX_CONNECTIONS_PER_DEVICE sockets → too_many_connections, close 4003.
+ */
 export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: RelayContext): Promise<void> {
   if (session.device) throw new RelayError('already_authenticated', 'this socket is already authenticated');
   const tag = keyTag(frame.signPublic);
@@ -26,6 +31,18 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
   }
   const device = { signPublic: frame.signPublic, boxPublic: frame.boxPublic, tag };
   await ctx.storage.upsertDevice(device, Date.now());
+  // No await between taking the slot and marking the socket authenticated: the socket's close releases the slot
+  // exactly when it was taken.
+  if (!session.isOpen) return;
+  if (!ctx.deviceLimits.acquireConnection(device.signPublic)) {
+    session.log.info({ device: tag }, 'auth refused: too many connections');
+    session.sendError(
+      'too_many_connections',
+      `a device may hold at most ${MAX_CONNECTIONS_PER_DEVICE} sockets; close one and reconnect`,
+    );
+    session.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+    return;
+  }
   session.authenticated(device);
   session.log.info({ device: tag }, 'auth ok');
   session.send({ type: 'ready' });

@@ -2,6 +2,7 @@ import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
 import type { FrameOf } from '../../src/lib/protocol/frames';
 import { claimSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
 import type { RelayContext } from '../context';
+import { requireRoomAllowance } from '../limits/roomLimit';
 import { RelayError } from '../relayError';
 import type { AuthedDevice, Session } from '../session';
 import { verifyEd25519 } from '../verifySignature';
@@ -26,6 +27,9 @@ export async function handleClaimInvite(
   );
   if (!verifyEd25519(invite.claimPublic, signed, frame.signature)) {
     throw new RelayError('bad_signature', 'the claim signature does not verify', frame.inviteId);
+  }
+  if (!(await ctx.storage.isMember(invite.room, device.signPublic))) {
+    await requireRoomAllowance(device, frame.inviteId, ctx);
   }
   const outcome = await ctx.storage.claimInvite(frame.inviteId, device, frame.signature, now);
   if (outcome.kind === 'not_found')

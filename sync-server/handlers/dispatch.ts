@@ -4,11 +4,16 @@ import { RelayError } from '../relayError';
 import type { AuthedDevice, Session } from '../session';
 import { handleAppend } from './append';
 import { handleAuth } from './auth';
+import { handleBlobGet } from './blobGet';
+import { handleBlobPut } from './blobPut';
+import { handleBlobStatus } from './blobStatus';
 import { handleClaimInvite } from './claimInvite';
 import { handleCreateRoom } from './createRoom';
 import { handleGetInvite } from './getInvite';
 import { handlePutInvite } from './putInvite';
+import { handlePutSnapshot } from './putSnapshot';
 import { handleSubscribe } from './subscribe';
+import { handleSubscribeLatest } from './subscribeLatest';
 
 /** Route one decoded client frame to its handler; refuses relay-only frames and anything but AUTH before auth. */
 export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayContext): Promise<void> {
@@ -27,6 +32,16 @@ export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayCo
       return handleGetInvite(session, authed(session), frame, ctx);
     case 'claimInvite':
       return handleClaimInvite(session, authed(session), frame, ctx);
+    case 'blobPut':
+      return handleBlobPut(session, authed(session), frame, ctx);
+    case 'blobStatus':
+      return handleBlobStatus(session, authed(session), frame, ctx);
+    case 'blobGet':
+      return handleBlobGet(session, authed(session), frame, ctx);
+    case 'putSnapshot':
+      return handlePutSnapshot(session, authed(session), frame, ctx);
+    case 'subscribeLatest':
+      return handleSubscribeLatest(session, authed(session), frame, ctx);
     default:
       throw new RelayError('malformed_frame', `clients may not send ${wireName(frame.type)}`);
   }

@@ -13,6 +13,8 @@ export interface RelayStorage {
   /** Create `room` with `creator` as its first member, unless it exists. */
   createRoom(room: Uint8Array, creator: DeviceKeys, now: number): Promise<CreateRoomOutcome>;
   isMember(room: Uint8Array, signPublic: Uint8Array): Promise<boolean>;
+  /** How many rooms the device is a member of (for MAX_ROOMS_PER_DEVICE). */
+  countRooms(signPublic: Uint8Array): Promise<number>;
   /** Members in the order they joined. */
   listMembers(room: Uint8Array): Promise<Member[]>;
   /**

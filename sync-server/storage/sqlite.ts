@@ -73,6 +73,7 @@ class SqliteStorage implements RelayStorage {
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       isMember: db.prepare('SELECT COUNT(*) AS n FROM members WHERE room = ? AND sign_pk = ?'),
+      countRooms: db.prepare('SELECT COUNT(*) AS n FROM members WHERE sign_pk = ?'),
       listMembers: db.prepare(
         'SELECT sign_pk, box_pk, proof, invite_id FROM members WHERE room = ? ORDER BY rowid',
       ),
@@ -129,6 +130,10 @@ class SqliteStorage implements RelayStorage {
 
   isMember(room: Uint8Array, signPublic: Uint8Array): Promise<boolean> {
     return this.guard(() => this.memberSync(room, signPublic));
+  }
+
+  countRooms(signPublic: Uint8Array): Promise<number> {
+    return this.guard(() => CountRow.parse(this.s.countRooms.get(blob(signPublic))).n);
   }
 
   listMembers(room: Uint8Array): Promise<Member[]> {

@@ -65,4 +65,7 @@ export function migrate(db: Database): void {
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
     })();
   }
+  // An index, not a schema change (no version bump): counting a device's rooms for MAX_ROOMS_PER_DEVICE must not
+  // scan every membership.
+  db.exec('CREATE INDEX IF NOT EXISTS members_by_device ON members (sign_pk)');
 }

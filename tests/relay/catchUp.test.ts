@@ -7,7 +7,8 @@ import { startRelay, type RunningRelay } from '../helpers/relayProcess';
 let relay: RunningRelay;
 
 beforeAll(async () => {
-  relay = await startRelay();
+  // Bursts here exceed RATE_ENVELOPES_BURST on purpose (catch-up paging needs many envelopes fast).
+  relay = await startRelay({ env: { RATE_ENVELOPES_BURST: '100000' } });
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ export const SIGN_DOMAIN = {
   auth: 'hearth-auth-v1',
   claim: 'hearth-claim-v1',
   invite: 'hearth-invite-v1',
+  snapshot: 'hearth-snapshot-v1',
 } as const;
 
 export type SignDomain = (typeof SIGN_DOMAIN)[keyof typeof SIGN_DOMAIN];

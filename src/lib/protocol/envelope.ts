@@ -11,8 +11,12 @@ import {
 import { ByteReader } from './reader';
 import { ByteWriter } from './writer';
 
-/** What an envelope's ciphertext holds once opened. Only clients know; the relay stores the number blind. */
-export const ENVELOPE_KIND = { update: 1 } as const;
+/**
+ * What an envelope's ciphertext holds once opened. Only clients know; the relay stores the number blind. A
+ * snapshot (the whole document up to a seq, travelling as a blob, never appended) has the same layout as an
+ * update, with its own signature domain so one can never pass as the other.
+ */
+export const ENVELOPE_KIND = { update: 1, snapshot: 2 } as const;
 export type EnvelopeKind = (typeof ENVELOPE_KIND)[keyof typeof ENVELOPE_KIND];
 
 /** The authenticated, unencrypted part of an envelope: the AEAD's associated data and half of what is signed. */
@@ -61,10 +65,13 @@ export interface DecodedEnvelope {
   headerBytes: Uint8Array;
 }
 
-/** Decode untrusted envelope bytes; throws `ProtocolError` for anything but a well-formed v1 envelope. */
-export function decodeEnvelope(bytes: Uint8Array): DecodedEnvelope {
-  if (bytes.length > MAX_ENVELOPE_BYTES) {
-    throw new ProtocolError('envelope_too_large', `envelope is over ${MAX_ENVELOPE_BYTES} bytes`);
+/**
+ * Decode untrusted envelope bytes; throws `ProtocolError` for anything but a well-formed v1 envelope of a known
+ * kind. `maxBytes` is MAX_ENVELOPE_BYTES for what is appended; a sealed snapshot may be as large as a blob.
+ */
+export function decodeEnvelope(bytes: Uint8Array, maxBytes = MAX_ENVELOPE_BYTES): DecodedEnvelope {
+  if (bytes.length > maxBytes) {
+    throw new ProtocolError('envelope_too_large', `envelope is over ${maxBytes} bytes`);
   }
   const reader = new ByteReader(bytes);
   const version = reader.u8();
@@ -72,7 +79,7 @@ export function decodeEnvelope(bytes: Uint8Array): DecodedEnvelope {
     throw new ProtocolError('unknown_version', `envelope version ${version} is not supported`);
   }
   const kind = reader.u8();
-  if (kind !== ENVELOPE_KIND.update)
+  if (kind !== ENVELOPE_KIND.update && kind !== ENVELOPE_KIND.snapshot)
     throw new ProtocolError('malformed_frame', `unknown envelope kind ${kind}`);
   const room = reader.fixed(ROOM_ID_BYTES);
   const id = reader.fixed(ENVELOPE_ID_BYTES);
@@ -82,7 +89,7 @@ export function decodeEnvelope(bytes: Uint8Array): DecodedEnvelope {
   if (clock < 1) throw new ProtocolError('malformed_frame', 'envelope clock starts at 1');
   const nonce = reader.fixed(NONCE_BYTES);
   const headerBytes = bytes.subarray(0, reader.offset);
-  const ciphertext = reader.varBytes(MAX_ENVELOPE_BYTES);
+  const ciphertext = reader.varBytes(maxBytes);
   const signature = reader.fixed(SIGNATURE_BYTES);
   reader.end();
   return {

@@ -1,0 +1,286 @@
+import pg from 'pg';
+import { z } from 'zod';
+import type { Logger } from '../log';
+import { StorageError } from '../storage/StorageError';
+import type {
+  AppendChunkOutcome,
+  BlobState,
+  BlobStorage,
+  ChunkPut,
+  NewSnapshot,
+  StoredSnapshot,
+} from './BlobStorage';
+import { concatChunks } from './concatChunks';
+
+// The same tables as blobs/sqlite.ts, with bytea for bytes and bigint for sizes, seqs and times. Blob migrations
+// are numbered on their own (blob_schema_migrations), so the envelope schema and this one never collide.
+const MIGRATIONS = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE blobs (
+  room bytea NOT NULL,
+  hash bytea NOT NULL,
+  size bigint NOT NULL,
+  received bigint NOT NULL DEFAULT 0,
+  complete boolean NOT NULL DEFAULT false,
+  created_by bytea NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (room, hash)
+);
+CREATE TABLE blob_chunks (
+  room bytea NOT NULL,
+  blob_hash bytea NOT NULL,
+  chunk_offset bigint NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (room, blob_hash, chunk_offset)
+);
+CREATE TABLE room_snapshots (
+  room bytea PRIMARY KEY,
+  up_to_seq bigint NOT NULL,
+  hash bytea NOT NULL,
+  created_by bytea NOT NULL,
+  created_at bigint NOT NULL
+);
+`,
+  },
+] as const;
+
+/** Any constant all relays share; distinct from the envelope schema's lock so the two migrate independently. */
+const BLOB_MIGRATION_LOCK_KEY = 0x426c_6f62; // "Blob"
+
+const Bytes = z.instanceof(Uint8Array);
+const Int = z.number().int();
+const BlobRow = z.object({ size: Int, received: Int, complete: z.boolean() });
+const ChunkRow = z.object({ chunk_offset: Int, bytes: Bytes });
+const SnapshotRow = z.object({ up_to_seq: Int, hash: Bytes, size: Int });
+
+const INT8_OID = 20;
+
+/** Sizes, offsets, seqs and ms times are all far below 2^53, so a JS number holds a bigint exactly. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error('bigint column value beyond 2^53');
+  return n;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+function bytea(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Blob storage in PostgreSQL at `url` (its own small pool), migrated before it resolves. Same semantics as the
+ * SQLite implementation; every relay process sharing the database sees the same blobs and snapshots.
+ */
+export async function openPostgresBlobStorage(url: string, log: Logger): Promise<BlobStorage> {
+  const pool = new pg.Pool({ connectionString: url, types, max: 4, connectionTimeoutMillis: 5_000 });
+  pool.on('error', (error) => log.warn({ err: error }, 'idle postgres blob connection failed'));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresBlobStorage(pool);
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    for (const migration of MIGRATIONS) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [BLOB_MIGRATION_LOCK_KEY]);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS blob_schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)',
+        );
+        const newest = await client.query<{ version: number | null }>(
+          'SELECT MAX(version) AS version FROM blob_schema_migrations',
+        );
+        const current = newest.rows[0]?.version ?? 0;
+        const known = MIGRATIONS[MIGRATIONS.length - 1].version;
+        if (current > known) throw new Error(`blob schema ${current} is newer than this relay (${known})`);
+        if (current < migration.version) {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO blob_schema_migrations (version, applied_at) VALUES ($1, $2)', [
+            migration.version,
+            Date.now(),
+          ]);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          // the migration's own error is the one worth reporting
+        });
+        throw error;
+      }
+    }
+  } finally {
+    client.release();
+  }
+}
+
+class PostgresBlobStorage implements BlobStorage {
+  constructor(private readonly pool: pg.Pool) {}
+
+  status(room: Uint8Array, hash: Uint8Array): Promise<BlobState | undefined> {
+    return this.guard(() => stateIn(this.pool, room, hash, false));
+  }
+
+  appendChunk(put: ChunkPut, now: number): Promise<AppendChunkOutcome> {
+    return this.transaction(async (client): Promise<AppendChunkOutcome> => {
+      // The row lock serialises uploads of one blob across sockets and relays: the offset rule is checked against
+      // the committed `received`.
+      let state = await stateIn(client, put.room, put.hash, true);
+      if (!state && put.offset === 0) {
+        await client.query(
+          `INSERT INTO blobs (room, hash, size, received, complete, created_by, created_at)
+           VALUES ($1, $2, $3, 0, false, $4, $5) ON CONFLICT DO NOTHING`,
+          [bytea(put.room), bytea(put.hash), put.size, bytea(put.device), now],
+        );
+        state = await stateIn(client, put.room, put.hash, true);
+      }
+      if (state?.complete) return { kind: 'complete', size: state.size };
+      if (state && state.size !== put.size) return { kind: 'size_mismatch', size: state.size };
+      if (!state || put.offset !== state.received) {
+        return { kind: 'offset_mismatch', expected: state?.received ?? 0 };
+      }
+      const received = state.received + put.chunk.length;
+      await client.query(
+        'INSERT INTO blob_chunks (room, blob_hash, chunk_offset, bytes) VALUES ($1, $2, $3, $4)',
+        [bytea(put.room), bytea(put.hash), put.offset, bytea(put.chunk)],
+      );
+      await client.query('UPDATE blobs SET received = $1 WHERE room = $2 AND hash = $3', [
+        received,
+        bytea(put.room),
+        bytea(put.hash),
+      ]);
+      return { kind: 'appended', received, size: state.size };
+    });
+  }
+
+  readRange(room: Uint8Array, hash: Uint8Array, offset: number, maxBytes: number): Promise<Uint8Array> {
+    return this.guard(async () => {
+      const result = await this.pool.query(
+        `SELECT chunk_offset, bytes FROM blob_chunks
+         WHERE room = $1 AND blob_hash = $2 AND chunk_offset < $4 AND chunk_offset >= COALESCE(
+           (SELECT MAX(chunk_offset) FROM blob_chunks WHERE room = $1 AND blob_hash = $2 AND chunk_offset <= $3), 0)
+         ORDER BY chunk_offset`,
+        [bytea(room), bytea(hash), offset, offset + maxBytes],
+      );
+      const chunks = result.rows.map((raw) => {
+        const row = ChunkRow.parse(raw);
+        return { offset: row.chunk_offset, bytes: row.bytes };
+      });
+      return concatChunks(chunks, offset, maxBytes);
+    });
+  }
+
+  markComplete(room: Uint8Array, hash: Uint8Array): Promise<void> {
+    return this.guard(async () => {
+      await this.pool.query('UPDATE blobs SET complete = true WHERE room = $1 AND hash = $2', [
+        bytea(room),
+        bytea(hash),
+      ]);
+    });
+  }
+
+  discard(room: Uint8Array, hash: Uint8Array): Promise<void> {
+    return this.transaction(async (client) => {
+      const deleted = await client.query('DELETE FROM blobs WHERE room = $1 AND hash = $2 AND NOT complete', [
+        bytea(room),
+        bytea(hash),
+      ]);
+      if (deleted.rowCount === 1) {
+        await client.query('DELETE FROM blob_chunks WHERE room = $1 AND blob_hash = $2', [
+          bytea(room),
+          bytea(hash),
+        ]);
+      }
+    });
+  }
+
+  putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot> {
+    return this.transaction(async (client): Promise<StoredSnapshot> => {
+      await client.query(
+        `INSERT INTO room_snapshots (room, up_to_seq, hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (room) DO UPDATE SET up_to_seq = excluded.up_to_seq, hash = excluded.hash,
+           created_by = excluded.created_by, created_at = excluded.created_at
+         WHERE room_snapshots.up_to_seq < excluded.up_to_seq`,
+        [bytea(snapshot.room), snapshot.upToSeq, bytea(snapshot.hash), bytea(snapshot.createdBy), now],
+      );
+      const kept = await latestIn(client, snapshot.room);
+      if (!kept) throw new Error('snapshot row missing right after it was stored');
+      return kept;
+    });
+  }
+
+  latestSnapshot(room: Uint8Array): Promise<StoredSnapshot | undefined> {
+    return this.guard(() => latestIn(this.pool, room));
+  }
+
+  close(): Promise<void> {
+    return this.guard(() => this.pool.end());
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw new StorageError(error);
+    }
+  }
+
+  /** Run `work` in one transaction on one pooled connection; any failure rolls back and becomes a StorageError. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+}
+
+async function stateIn(
+  db: Queryable,
+  room: Uint8Array,
+  hash: Uint8Array,
+  forUpdate: boolean,
+): Promise<BlobState | undefined> {
+  const result = await db.query(
+    `SELECT size, received, complete FROM blobs WHERE room = $1 AND hash = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    [bytea(room), bytea(hash)],
+  );
+  if (result.rows.length === 0) return undefined;
+  return BlobRow.parse(result.rows[0]);
+}
+
+async function latestIn(db: Queryable, room: Uint8Array): Promise<StoredSnapshot | undefined> {
+  const result = await db.query(
+    `SELECT s.up_to_seq, s.hash, b.size FROM room_snapshots s
+     JOIN blobs b ON b.room = s.room AND b.hash = s.hash WHERE s.room = $1`,
+    [bytea(room)],
+  );
+  if (result.rows.length === 0) return undefined;
+  const row = SnapshotRow.parse(result.rows[0]);
+  return { upToSeq: row.up_to_seq, hash: row.hash, size: row.size };
+}

@@ -1,0 +1,309 @@
+import pg from 'pg';
+import { z } from 'zod';
+import type { Member } from '../../src/lib/protocol/frames';
+import { bytesEqual } from '../../src/lib/protocol/hex';
+import type { Logger } from '../log';
+import { commitAppendBatch } from './postgresAppend';
+import { migratePostgres } from './postgresMigrations';
+import { StorageError } from './StorageError';
+import type {
+  AppendItem,
+  AppendOutcome,
+  ClaimOutcome,
+  CreateRoomOutcome,
+  DeviceKeys,
+  NewInvite,
+  Page,
+  PageLimits,
+  PutInviteOutcome,
+  RelayStorage,
+  StoredInvite,
+} from './RelayStorage';
+
+// Rows are parsed once where they leave SQL (STYLE.md rule 4); pg returns bytea as Buffer and, with the parser
+// below, bigint as number.
+const Bytes = z.instanceof(Uint8Array);
+const Int = z.number().int();
+const PageRow = z.object({ head_seq: Int, seq: Int.nullable(), bytes: Bytes.nullable() });
+const MemberRow = z.object({ sign_pk: Bytes, box_pk: Bytes, proof: Bytes, invite_id: Bytes });
+const InviteRow = z.object({
+  invite_id: Bytes,
+  room: Bytes,
+  claim_pk: Bytes,
+  expires_at: Int,
+  box: Bytes,
+  created_by: Bytes,
+  used_by: Bytes.nullable(),
+});
+const RoomRow = z.object({ room: Bytes });
+const CountRow = z.object({ n: Int });
+
+const INT8_OID = 20;
+
+/** bigint columns hold seqs, clocks and ms times: all far below 2^53, so a JS number is exact. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error('bigint column value beyond 2^53');
+  return n;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** pg binds Buffers as bytea; wrap without copying. */
+export function bytea(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Connect to PostgreSQL at `url`, run pending migrations, and return storage with the same semantics as SQLite's.
+ * Rejects (with the cause) if the database cannot be reached or migrated.
+ */
+export async function openPostgresStorage(url: string, log: Logger): Promise<RelayStorage> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server (a restart, a failover) must not crash the relay; the pool drops that client
+  // and the next query opens a fresh one.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle postgres connection failed'));
+  try {
+    await migratePostgres(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStorage(pool);
+}
+
+class PostgresStorage implements RelayStorage {
+  constructor(private readonly pool: pg.Pool) {}
+
+  ping(): Promise<void> {
+    return this.guard(async () => {
+      await this.pool.query('SELECT 1');
+    });
+  }
+
+  upsertDevice(device: DeviceKeys, now: number): Promise<void> {
+    return this.guard(async () => {
+      await this.pool.query(
+        `INSERT INTO devices (sign_pk, box_pk, first_seen, last_seen) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (sign_pk) DO UPDATE SET box_pk = excluded.box_pk, last_seen = excluded.last_seen`,
+        [bytea(device.signPublic), bytea(device.boxPublic), now],
+      );
+    });
+  }
+
+  createRoom(room: Uint8Array, creator: DeviceKeys, now: number): Promise<CreateRoomOutcome> {
+    return this.transaction(async (client): Promise<CreateRoomOutcome> => {
+      const inserted = await client.query(
+        'INSERT INTO rooms (room, head_seq, created_at) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING',
+        [bytea(room), now],
+      );
+      if (inserted.rowCount === 1) {
+        await addMember(client, room, creator, new Uint8Array(0), new Uint8Array(0), now);
+        return 'created';
+      }
+      return (await memberIn(client, room, creator.signPublic)) ? 'already_member' : 'exists';
+    });
+  }
+
+  isMember(room: Uint8Array, signPublic: Uint8Array): Promise<boolean> {
+    return this.guard(() => memberIn(this.pool, room, signPublic));
+  }
+
+  countRooms(signPublic: Uint8Array): Promise<number> {
+    return this.guard(async () => {
+      const result = await this.pool.query('SELECT COUNT(*) AS n FROM members WHERE sign_pk = $1', [
+        bytea(signPublic),
+      ]);
+      return CountRow.parse(result.rows[0]).n;
+    });
+  }
+
+  listMembers(room: Uint8Array): Promise<Member[]> {
+    return this.guard(async () => {
+      const result = await this.pool.query(
+        'SELECT sign_pk, box_pk, proof, invite_id FROM members WHERE room = $1 ORDER BY joined',
+        [bytea(room)],
+      );
+      return result.rows.map((raw) => {
+        const row = MemberRow.parse(raw);
+        return { signPublic: row.sign_pk, boxPublic: row.box_pk, proof: row.proof, inviteId: row.invite_id };
+      });
+    });
+  }
+
+  commitAppends(items: AppendItem[], now: number): Promise<AppendOutcome[]> {
+    // The whole batch is one transaction (group commit); postgresAppend.ts holds the row locks and the seq rule.
+    return this.transaction((client) => commitAppendBatch(client, items, now));
+  }
+
+  readAfter(room: Uint8Array, afterSeq: number, page: PageLimits): Promise<Page> {
+    // One statement, so the page and the head come from one snapshot (as SQLite's read transaction gives). Seqs
+    // of a room commit in order under its row lock, so a snapshot never shows seq n+1 without n.
+    return this.guard(async () => {
+      const result = await this.pool.query(
+        `SELECT r.head_seq, p.seq, p.bytes
+         FROM rooms r
+         LEFT JOIN LATERAL (
+           SELECT seq, bytes FROM (
+             SELECT seq, bytes, row_number() OVER w AS n, sum(octet_length(bytes)) OVER w AS upto
+             FROM (SELECT seq, bytes FROM envelopes WHERE room = r.room AND seq > $2 ORDER BY seq LIMIT $3) e
+             WINDOW w AS (ORDER BY seq)
+           ) sized
+           WHERE n = 1 OR upto <= $4
+         ) p ON true
+         WHERE r.room = $1
+         ORDER BY p.seq`,
+        [bytea(room), afterSeq, page.maxEnvelopes, page.maxBytes],
+      );
+      const rows = result.rows.map((raw) => PageRow.parse(raw));
+      const deliveries = rows.flatMap((row) =>
+        row.seq !== null && row.bytes !== null ? [{ seq: row.seq, envelope: row.bytes }] : [],
+      );
+      return { deliveries, headSeq: rows[0]?.head_seq ?? 0 };
+    });
+  }
+
+  putInvite(invite: NewInvite, now: number): Promise<PutInviteOutcome> {
+    return this.transaction(async (client): Promise<PutInviteOutcome> => {
+      const inserted = await client.query(
+        `INSERT INTO invites (invite_id, room, claim_pk, expires_at, box, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [
+          bytea(invite.inviteId),
+          bytea(invite.room),
+          bytea(invite.claimPublic),
+          invite.expiresAt,
+          bytea(invite.box),
+          bytea(invite.createdBy),
+          now,
+        ],
+      );
+      if (inserted.rowCount === 1) return 'stored';
+      const stored = await inviteIn(client, invite.inviteId);
+      return stored && sameInvite(stored, invite) ? 'stored' : 'duplicate';
+    });
+  }
+
+  getInvite(inviteId: Uint8Array): Promise<StoredInvite | undefined> {
+    return this.guard(() => inviteIn(this.pool, inviteId));
+  }
+
+  claimInvite(
+    inviteId: Uint8Array,
+    device: DeviceKeys,
+    proof: Uint8Array,
+    now: number,
+  ): Promise<ClaimOutcome> {
+    return this.transaction(async (client): Promise<ClaimOutcome> => {
+      // The WHERE clause is the one-time guarantee: a racing claim waits for this row lock, then re-checks the
+      // condition against the committed row and matches nothing.
+      const marked = await client.query(
+        `UPDATE invites SET used_by = $1, used_at = $2
+         WHERE invite_id = $3 AND (used_by IS NULL OR used_by = $1) RETURNING room`,
+        [bytea(device.signPublic), now, bytea(inviteId)],
+      );
+      if (marked.rows.length === 0) {
+        return (await inviteIn(client, inviteId)) ? { kind: 'used' } : { kind: 'not_found' };
+      }
+      const room = RoomRow.parse(marked.rows[0]).room;
+      await addMember(client, room, device, proof, inviteId, now);
+      return { kind: 'claimed', room };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.guard(() => this.pool.end());
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw new StorageError(error);
+    }
+  }
+
+  /** Run `work` in one transaction on one pooled connection; any failure rolls back and becomes a StorageError. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection whose rollback fails is in an unknown state: release it as broken so the pool drops it.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+async function memberIn(db: Queryable, room: Uint8Array, signPublic: Uint8Array): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM members WHERE room = $1 AND sign_pk = $2', [
+    bytea(room),
+    bytea(signPublic),
+  ]);
+  return result.rows.length > 0;
+}
+
+async function addMember(
+  db: Queryable,
+  room: Uint8Array,
+  device: DeviceKeys,
+  proof: Uint8Array,
+  inviteId: Uint8Array,
+  now: number,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO members (room, sign_pk, box_pk, proof, invite_id, added_at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING`,
+    [bytea(room), bytea(device.signPublic), bytea(device.boxPublic), bytea(proof), bytea(inviteId), now],
+  );
+}
+
+async function inviteIn(db: Queryable, inviteId: Uint8Array): Promise<StoredInvite | undefined> {
+  const result = await db.query(
+    `SELECT invite_id, room, claim_pk, expires_at, box, created_by, used_by FROM invites WHERE invite_id = $1`,
+    [bytea(inviteId)],
+  );
+  if (result.rows.length === 0) return undefined;
+  const row = InviteRow.parse(result.rows[0]);
+  return {
+    inviteId: row.invite_id,
+    room: row.room,
+    claimPublic: row.claim_pk,
+    expiresAt: row.expires_at,
+    box: row.box,
+    createdBy: row.created_by,
+    usedBy: row.used_by,
+  };
+}
+
+function sameInvite(stored: StoredInvite, invite: NewInvite): boolean {
+  return (
+    bytesEqual(stored.room, invite.room) &&
+    bytesEqual(stored.claimPublic, invite.claimPublic) &&
+    bytesEqual(stored.createdBy, invite.createdBy) &&
+    bytesEqual(stored.box, invite.box) &&
+    stored.expiresAt === invite.expiresAt
+  );
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceLimits } from '../../../sync-server/limits/deviceLimits';
+import { TokenBucket } from '../../../sync-server/limits/tokenBucket';
+
+describe('token bucket', () => {
+  it('allows a burst of its capacity, then one event per refill interval, and says how long to wait', () => {
+    const bucket = new TokenBucket(10, 3, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
+    expect(bucket.take(0)).toBe(100);
+    expect(bucket.take(40)).toBe(60);
+    expect(bucket.take(100)).toBe(0);
+    expect(bucket.take(100)).toBe(100);
+  });
+
+  it('never holds more than its capacity however long it rests', () => {
+    const bucket = new TokenBucket(10, 2, 0);
+    expect(bucket.isFull(1_000_000)).toBe(true);
+    expect([bucket.take(1_000_000), bucket.take(1_000_000)]).toEqual([0, 0]);
+    expect(bucket.take(1_000_000)).toBeGreaterThan(0);
+  });
+});
+
+describe('device limits', () => {
+  const settings = { envelopesPerSecond: 1, envelopesBurst: 2, maxConnections: 2 };
+  const key = (n: number) => new Uint8Array(32).fill(n);
+
+  it('shares one bucket between all sockets of a device and keeps devices apart', () => {
+    const limits = new DeviceLimits(settings, () => 0);
+    expect(limits.acquireConnection(key(1))).toBe(true);
+    expect(limits.acquireConnection(key(1))).toBe(true);
+    expect([limits.takeEnvelope(key(1)), limits.takeEnvelope(key(1))]).toEqual([0, 0]);
+    expect(limits.takeEnvelope(key(1))).toBe(1000);
+    expect(limits.takeEnvelope(key(2))).toBe(0);
+  });
+
+  it('refuses a socket over the cap and frees a slot when one closes', () => {
+    const limits = new DeviceLimits(settings, () => 0);
+    expect(limits.acquireConnection(key(1))).toBe(true);
+    expect(limits.acquireConnection(key(1))).toBe(true);
+    expect(limits.acquireConnection(key(1))).toBe(false);
+    limits.releaseConnection(key(1));
+    expect(limits.acquireConnection(key(1))).toBe(true);
+  });
+
+  it('does not refill a drained bucket when the device reconnects, and forgets idle devices once refilled', () => {
+    let now = 0;
+    const limits = new DeviceLimits(settings, () => now);
+    limits.acquireConnection(key(1));
+    limits.takeEnvelope(key(1));
+    limits.takeEnvelope(key(1));
+    limits.releaseConnection(key(1));
+    limits.acquireConnection(key(1));
+    expect(limits.takeEnvelope(key(1))).toBeGreaterThan(0);
+    limits.releaseConnection(key(1));
+    now = 120_000;
+    limits.releaseConnection(key(2));
+    expect(limits.size).toBe(0);
+  });
+});
