@@ -19,3 +19,4 @@ export { sealToDevice, openSealed } from './sealedBox';
 export { deriveInviteKeys, INVITE_SECRET_BYTES, type InviteKeys } from './invite';
 export { keyFingerprint, formatFingerprint } from './fingerprint';
 export { toBase64Url, fromBase64Url } from './base64';
+export { sha256 } from './sha256';

@@ -61,6 +61,17 @@ export interface CursorRow {
   authors: Record<string, number>;
 }
 
+/**
+ * The room's document up to `upToSeq`, sealed as a snapshot (kind 2, signed by its author, encrypted under a room
+ * key): fetched from the relay by a new device, or made by this one. Loading applies it, then the envelopes after
+ * `upToSeq`. One row per room, the latest.
+ */
+export interface SnapshotRow {
+  room: string;
+  upToSeq: number;
+  bytes: Uint8Array;
+}
+
 export const MESSAGE_STATES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
@@ -81,6 +92,7 @@ export class HearthDb extends Dexie {
   outbox!: EntityTable<OutboxRow, 'id'>;
   cursors!: EntityTable<CursorRow, 'room'>;
   statuses!: EntityTable<StatusRow, 'messageId'>;
+  snapshots!: EntityTable<SnapshotRow, 'room'>;
 
   constructor(name = 'hearth') {
     // Strict durability: "queued" must survive a power cut, and Chromium otherwise commits lazily.
@@ -93,6 +105,7 @@ export class HearthDb extends Dexie {
       cursors: 'room',
       statuses: 'messageId, room, envelopeId',
     });
+    this.version(2).stores({ snapshots: 'room' });
   }
 }
 

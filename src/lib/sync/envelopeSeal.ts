@@ -81,6 +81,8 @@ export function openUpdate(
     return { ok: false, reason: 'malformed' };
   }
   const { envelope, headerBytes } = decoded;
+  // A snapshot is never delivered as an update; one that is (a member's forgery) is refused as malformed.
+  if (envelope.kind !== ENVELOPE_KIND.update) return { ok: false, reason: 'malformed' };
   const signed = withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, envelope.ciphertext));
   if (!verifyDetached(envelope.signature, signed, envelope.author))
     return { ok: false, reason: 'bad_signature' };

@@ -1,12 +1,14 @@
 import * as Y from 'yjs';
 import { bytesEqual, toHex } from '../protocol/hex';
-import type { Delivery, Frame } from '../protocol/frames';
+import type { Delivery, Frame, FrameOf } from '../protocol/frames';
 import type { CursorRow, EnvelopeRow, HearthDb, MessageState } from '../store/db';
 import { advance } from '../store/messageState';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { verifiedMembers, type RoomTrust } from './memberTrust';
 import type { RelayConnection } from './relayConnection';
+import { fetchSnapshot, publishSnapshot, storeAdoptedSnapshot, type SnapshotFetch } from './roomSnapshots';
+import { openSnapshot, SNAPSHOT_AFTER_ENVELOPES } from './snapshot';
 
 /** Origin of updates that came from the store or the relay: they are never sent again. */
 export const REMOTE_ORIGIN = Symbol('remote');
@@ -26,6 +28,8 @@ export interface RoomSyncOptions {
   keys: Map<number, Uint8Array>;
   trust: RoomTrust;
   doc: Y.Doc;
+  /** Upload a snapshot after this many envelopes past the last known one (SNAPSHOT_AFTER_ENVELOPES). */
+  snapshotEvery?: number;
 }
 
 /** A message of this device's whose state moved. */
@@ -69,6 +73,24 @@ export class RoomSync {
   private sending = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private caughtUpValue = false;
+  /** Highest snapshot seq this device knows of (loaded, adopted, offered or stored by it): the upload policy's base. */
+  private knownSnapshotSeq = 0;
+  /** The SNAPSHOT frame being adopted; a later one (a newer SUBSCRIBE_LATEST) supersedes it. */
+  private pendingSnapshot: FrameOf<'snapshot'> | null = null;
+  /** Snapshots (by hash) this device refused: offered again, it goes straight to reading from seq 0. */
+  private readonly refusedSnapshots = new Set<string>();
+  /**
+   * Set once a snapshot could not be adopted: the relay may still send pages of that snapshot's tail, and applying
+   * them with no history before them would record each author's clock too high. Pages that would leave a hole
+   * before them are dropped; the subscription from seq 0 that follows starts at seq 1.
+   */
+  private dropPagesPastCursor = false;
+  private snapshotting = false;
+  /** Local changes so far, and those not yet settled in the outbox: a snapshot is taken only while none is. */
+  private localChanges = 0;
+  private localInFlight = 0;
+  /** A local change never reached the outbox: the document holds something the record does not, so no snapshots. */
+  private docAheadOfRecord = false;
 
   constructor(opts: RoomSyncOptions) {
     this.opts = opts;
@@ -85,18 +107,34 @@ export class RoomSync {
     return () => this.listeners.delete(listener);
   }
 
-  /** Rebuild the document from what this device has stored: accepted envelopes by seq, then the outbox. */
+  /**
+   * Rebuild the document from what this device has stored: the room's snapshot if it has one, then accepted
+   * envelopes after it by seq, then the outbox.
+   */
   async load(): Promise<void> {
     const { db, doc } = this.opts;
+    const updates: Uint8Array[] = [];
+    let afterSeq = 0;
+    const snapshot = await db.snapshots.get(this.roomHex);
+    if (snapshot) {
+      const opened = openSnapshot(snapshot.bytes, this.opts.room, (epoch) => this.opts.keys.get(epoch));
+      if (opened.ok) {
+        updates.push(opened.state);
+        afterSeq = snapshot.upToSeq;
+        this.knownSnapshotSeq = snapshot.upToSeq;
+      } else {
+        // It verified when it was stored, so only lost keys or a damaged profile get here: load what there is.
+        console.error('hearth: the stored snapshot of a room no longer opens', opened.reason);
+      }
+    }
     const stored = await db.envelopes
       .where('[room+seq]')
-      .between([this.roomHex, 0], [this.roomHex, Infinity])
+      .between([this.roomHex, afterSeq + 1], [this.roomHex, Infinity])
       .toArray();
     const queued = await db.outbox
       .where('[room+clock]')
       .between([this.roomHex, 0], [this.roomHex, Infinity])
       .toArray();
-    const updates: Uint8Array[] = [];
     for (const row of [...stored.filter((r) => r.rejected === null), ...queued]) {
       const opened = openUpdate(row.bytes, (epoch) => this.opts.keys.get(epoch));
       if (opened.ok) updates.push(opened.update);
@@ -152,8 +190,15 @@ export class RoomSync {
 
   private readonly handleLocalUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === REMOTE_ORIGIN) return;
+    this.localChanges++;
+    this.localInFlight++;
     const messageId = origin instanceof LocalChange ? origin.messageId : null;
-    const done = this.enqueue(update, messageId);
+    const done = this.enqueue(update, messageId)
+      .catch((error: unknown) => {
+        this.docAheadOfRecord = true;
+        throw error;
+      })
+      .finally(() => this.localInFlight--);
     if (origin instanceof LocalChange) origin.done = done;
     else done.catch((error) => console.error('hearth: could not queue a change', error));
   };
@@ -191,10 +236,19 @@ export class RoomSync {
     void this.flush();
   }
 
+  /** Subscribe from the cursor; a device with nothing of the room yet asks for the latest snapshot first. */
   private async subscribe(): Promise<void> {
+    const { connection, room } = this.opts;
     const cursor = (await this.opts.db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
-    this.opts.connection.send({ type: 'subscribe', room: this.opts.room, afterSeq: cursor.seq });
+    if (cursor.seq === 0 && !(await this.hasHistory())) connection.send({ type: 'subscribeLatest', room });
+    else connection.send({ type: 'subscribe', room, afterSeq: cursor.seq });
     await this.flush();
+  }
+
+  private async hasHistory(): Promise<boolean> {
+    const { db } = this.opts;
+    const envelope = await db.envelopes.where('room').equals(this.roomHex).first();
+    return envelope !== undefined || (await db.snapshots.get(this.roomHex)) !== undefined;
   }
 
   private scheduleRetry(): void {
@@ -230,18 +284,34 @@ export class RoomSync {
           this.members.add(toHex(this.opts.keyring.signPublic));
         }
         return;
+      case 'snapshot':
+        if (bytesEqual(frame.room, this.opts.room)) {
+          this.pendingSnapshot = frame;
+          this.serially(() => this.adoptSnapshot(frame));
+        }
+        return;
       case 'deliver':
-        if (bytesEqual(frame.room, this.opts.room)) this.serially(() => this.receive(frame.deliveries));
+        if (bytesEqual(frame.room, this.opts.room)) {
+          this.serially(async () => {
+            await this.receive(frame.deliveries);
+            await this.maybeSnapshot();
+          });
+        }
         return;
       case 'ack':
-        if (bytesEqual(frame.room, this.opts.room))
-          this.serially(() => this.acknowledge(toHex(frame.id), frame.seq));
+        if (bytesEqual(frame.room, this.opts.room)) {
+          this.serially(async () => {
+            await this.acknowledge(toHex(frame.id), frame.seq);
+            await this.maybeSnapshot();
+          });
+        }
         return;
       case 'caughtUp':
         if (bytesEqual(frame.room, this.opts.room)) {
           this.serially(async () => {
             this.caughtUpValue = true;
             this.emit({ type: 'caughtUp' });
+            await this.maybeSnapshot();
           });
         }
         return;
@@ -310,6 +380,7 @@ export class RoomSync {
     const changes: StatusChange[] = [];
     await db.transaction('rw', [db.envelopes, db.cursors, db.outbox, db.statuses], async () => {
       const cursor = (await db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
+      if (this.dropPagesPastCursor && deliveries.length > 0 && deliveries[0].seq > cursor.seq + 1) return;
       for (const delivery of deliveries) {
         if (await db.envelopes.get([this.roomHex, delivery.seq])) continue;
         const outcome = await this.check(delivery, cursor);
@@ -377,6 +448,82 @@ export class RoomSync {
     if (header.clock <= lastClock) return refuse('replayed');
     cursor.authors[author] = header.clock;
     return { kind: 'row', row: { ...base, id, author, rejected: null }, update: opened.update };
+  }
+
+  /**
+   * A new device was offered the room's snapshot (SUBSCRIBE_LATEST): adopt it, so catch-up is the tail after it,
+   * or fall back to reading every envelope from seq 0. Runs in the inbound queue, so the tail pages that follow
+   * the SNAPSHOT frame wait until the cursor stands at the snapshot (or are dropped if it was refused).
+   */
+  private async adoptSnapshot(frame: FrameOf<'snapshot'>): Promise<void> {
+    const { connection, room } = this.opts;
+    this.knownSnapshotSeq = Math.max(this.knownSnapshotSeq, frame.upToSeq);
+    if (this.pendingSnapshot !== frame) return;
+    const hashHex = toHex(frame.hash);
+    const fetched: SnapshotFetch = this.refusedSnapshots.has(hashHex)
+      ? { kind: 'refused', reason: 'refused before' }
+      : await fetchSnapshot({ connection, room, keys: this.opts.keys, members: this.members, frame });
+    const current = this.pendingSnapshot === frame;
+    if (current) this.pendingSnapshot = null;
+    if (current && fetched.kind === 'opened') {
+      if (await storeAdoptedSnapshot(this.opts.db, this.roomHex, fetched)) {
+        await this.advanceCursor();
+        Y.applyUpdate(this.opts.doc, fetched.state, REMOTE_ORIGIN);
+        this.emit({ type: 'remote', authors: [] });
+        return;
+      }
+    }
+    this.dropPagesPastCursor = true;
+    // Superseded: the newer SNAPSHOT's task decides. Interrupted: the reconnect subscribes again.
+    if (!current || fetched.kind === 'interrupted') return;
+    if (fetched.kind === 'refused') {
+      this.refusedSnapshots.add(hashHex);
+      console.warn(
+        'hearth: refused the relay snapshot of a room; reading every envelope instead',
+        fetched.reason,
+      );
+    }
+    const cursor = (await this.opts.db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
+    connection.send({ type: 'subscribe', room, afterSeq: cursor.seq });
+  }
+
+  /**
+   * The upload policy: once caught up with SNAPSHOT_AFTER_ENVELOPES envelopes past the last snapshot this device
+   * knows of, snapshot the document at the cursor. Only while nothing local is unsent, so the document holds
+   * exactly the envelopes up to the cursor. Runs in the inbound queue: no remote change lands mid-way.
+   */
+  private async maybeSnapshot(): Promise<void> {
+    const { db, doc } = this.opts;
+    if (this.snapshotting || !this.caughtUpValue || this.docAheadOfRecord || this.pendingSnapshot) return;
+    const every = this.opts.snapshotEvery ?? SNAPSHOT_AFTER_ENVELOPES;
+    const cursor = await db.cursors.get(this.roomHex);
+    if (!cursor || cursor.seq - this.knownSnapshotSeq < every) return;
+    if (this.localInFlight > 0) return;
+    const changesBefore = this.localChanges;
+    const unsent = await db.outbox.where('room').equals(this.roomHex).count();
+    // Accepted envelopes past a hole are in the document but not covered by the cursor.
+    const past = await db.envelopes
+      .where('[room+seq]')
+      .between([this.roomHex, cursor.seq + 1], [this.roomHex, Infinity])
+      .count();
+    if (unsent > 0 || past > 0 || this.localChanges !== changesBefore) return;
+    const roomKey = this.opts.keys.get(this.opts.epoch);
+    if (!roomKey) return;
+    const state = Y.encodeStateAsUpdate(doc);
+    const upToSeq = cursor.seq;
+    this.snapshotting = true;
+    publishSnapshot({ ...this.opts, roomKey, upToSeq, state })
+      .then((kept) => {
+        this.knownSnapshotSeq = Math.max(this.knownSnapshotSeq, kept);
+      })
+      .catch((error: unknown) => {
+        // Not worth retrying soon: catch-up only gets longer, never wrong. Try again after another `every`.
+        this.knownSnapshotSeq = Math.max(this.knownSnapshotSeq, upToSeq);
+        console.warn('hearth: could not upload a snapshot', error);
+      })
+      .finally(() => {
+        this.snapshotting = false;
+      });
   }
 
   /** Move a message's stored state forward (never back), inside the caller's transaction. */
