@@ -6,7 +6,7 @@ const build = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const only = process.argv[2];
-const benches = ['bench/client.ts'].filter((b) => !only || b.includes(only));
+const benches = ['bench/client.ts', 'bench/relay.ts'].filter((b) => !only || b.includes(only));
 let status = 0;
 for (const bench of benches) {
   console.log(`# ${bench}`);

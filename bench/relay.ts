@@ -1,0 +1,225 @@
+/**
+ * Relay benchmarks: Hearth's relay (`relay.*`) against the reference, @y/websocket-server (`reference.*`), each its
+ * own child process on loopback, doing the same work in the same run; `ratio.*` is Hearth divided by the reference.
+ * Hearth acks only after a durable commit; the reference keeps everything in memory and persists nothing.
+ *
+ *  1. fan-out: 1 sender + 9 receivers in one room, 300-byte payloads, delivered messages per second;
+ *  2. many rooms: 200 rooms of 1 sender + 1 receiver, delivered messages per second;
+ *  3. latency: send-to-receive p50 and p99 at a paced 200 messages/s in the fan-out room;
+ *  4. memory per idle connection (authenticated and subscribed, rooms of two);
+ *  5. catch-up of 10,000 envelopes by a new device: time, and bytes on the wire per payload byte;
+ *  6. memory holding 20 rooms × 10,000 envelopes once every client has gone.
+ *
+ * Goals (DESIGN.md, "What makes a blind relay fast"; printed for reading, never asserted): fan-out ≥ 4x the
+ * reference's deliveries/s, many small rooms ≥ 2x, catch-up bytes near 1.07x the payload, memory for idle
+ * connections and for rooms no one is reading at or below the reference's, latency at 200/s within a few ms of it.
+ *
+ * With BENCH_DATABASE_URL / BENCH_REDIS_URL, Hearth's relay runs on PostgreSQL / Redis and every name gets `pg.`.
+ * With BENCH_CPU_PROF_DIR, Hearth's relay processes write V8 CPU profiles there.
+ */
+import { percentile, ratio, report } from './support';
+import { startHearth, startReference, type BenchProcess } from './relay/benchProcess';
+import { HearthSide } from './relay/hearthSide';
+import { ReferenceSide } from './relay/referenceSide';
+import { runPaced, runThroughput, type RelaySide } from './relay/workloads';
+
+const PAYLOAD_BYTES = 300;
+const FANOUT = { receivers: 9, messages: 5000, window: 100 };
+const MANY_ROOMS = { rooms: 200, messages: 50, window: 10 };
+const PACED = { messages: 2000, perSecond: 200 };
+const IDLE_CONNECTIONS = 5000;
+const HELD = { rooms: 20, messages: 10_000, window: 100 };
+const WARM_UP_MESSAGES = 500;
+const THROUGHPUT_ROUNDS = 2;
+const TIMEOUT_MS = 90_000;
+
+const PREFIX = process.env.BENCH_DATABASE_URL || process.env.BENCH_REDIS_URL ? 'pg.' : '';
+const MB = 1024 * 1024;
+
+interface Contender {
+  name: 'relay' | 'reference';
+  process: BenchProcess;
+  side: RelaySide;
+}
+
+type Measured = Partial<Record<Contender['name'], number>>;
+
+function line(name: string, value: number, unit: string): void {
+  report(`${PREFIX}${name}`, value, unit);
+}
+
+/** Print both figures of a metric and, when both exist, their ratio (Hearth / reference). */
+function compare(metric: string, unit: string, values: Measured): void {
+  for (const name of ['relay', 'reference'] as const) {
+    const value = values[name];
+    if (value !== undefined) line(`${name}.${metric}`, value, unit);
+  }
+  if (values.relay !== undefined && values.reference)
+    ratio(`${PREFIX}${metric}`, values.relay, values.reference);
+}
+
+/** Run one side of one benchmark; a failure is printed as a comment and leaves that figure out. */
+async function attempt<T>(
+  what: string,
+  contender: Contender,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const started = performance.now();
+  try {
+    return await work();
+  } catch (error) {
+    console.log(
+      `# ${what} (${contender.name}) failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  } finally {
+    // BENCH_VERBOSE: how long each step took (setup included), to keep the whole run within its budget.
+    if (process.env.BENCH_VERBOSE) {
+      console.error(`# ${what} (${contender.name}): ${Math.round(performance.now() - started)} ms`);
+    }
+  }
+}
+
+async function startPair(): Promise<Contender[]> {
+  const hearth = await startHearth();
+  const reference = await startReference();
+  return [
+    { name: 'relay', process: hearth, side: new HearthSide(hearth.wsUrl) },
+    { name: 'reference', process: reference, side: new ReferenceSide(reference.wsUrl) },
+  ];
+}
+
+async function stopPair(pair: Contender[]): Promise<void> {
+  await Promise.all(pair.map((c) => c.process.stop()));
+}
+
+/** The better of two throughputs, either possibly missing. */
+function best(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+async function throughputAndLatency(): Promise<void> {
+  const pair = await startPair();
+  const fanout: Measured = {};
+  const manyRooms: Measured = {};
+  const p50: Measured = {};
+  const p99: Measured = {};
+  for (const c of pair) {
+    await attempt('warm-up', c, async () => {
+      const room = await c.side.openRoom(1, WARM_UP_MESSAGES, PAYLOAD_BYTES);
+      await runThroughput([room], WARM_UP_MESSAGES, FANOUT.window, TIMEOUT_MS);
+      await room.close();
+    });
+  }
+  // Alternating rounds, best of each: other work on a shared machine lands on one side or the other.
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+    for (const c of pair) {
+      const perSecond = await attempt('fan-out', c, async () => {
+        const room = await c.side.openRoom(FANOUT.receivers, FANOUT.messages, PAYLOAD_BYTES);
+        const seconds = await runThroughput([room], FANOUT.messages, FANOUT.window, TIMEOUT_MS);
+        await room.close();
+        return (FANOUT.messages * FANOUT.receivers) / seconds;
+      });
+      fanout[c.name] = best(fanout[c.name], perSecond);
+    }
+    for (const c of pair) {
+      const perSecond = await attempt('many rooms', c, async () => {
+        const rooms = await Promise.all(
+          Array.from({ length: MANY_ROOMS.rooms }, () =>
+            c.side.openRoom(1, MANY_ROOMS.messages, PAYLOAD_BYTES),
+          ),
+        );
+        const seconds = await runThroughput(rooms, MANY_ROOMS.messages, MANY_ROOMS.window, TIMEOUT_MS);
+        await Promise.all(rooms.map((room) => room.close()));
+        return (MANY_ROOMS.rooms * MANY_ROOMS.messages) / seconds;
+      });
+      manyRooms[c.name] = best(manyRooms[c.name], perSecond);
+    }
+  }
+  for (const c of pair) {
+    const latencies = await attempt('paced latency', c, async () => {
+      const room = await c.side.openRoom(FANOUT.receivers, PACED.messages, PAYLOAD_BYTES);
+      const measured = await runPaced(room, PACED.messages, PACED.perSecond, TIMEOUT_MS);
+      await room.close();
+      return measured;
+    });
+    if (latencies) {
+      p50[c.name] = percentile(latencies, 50);
+      p99[c.name] = percentile(latencies, 99);
+    }
+  }
+  await stopPair(pair);
+  compare('fanout_1x9_delivered_per_s', 'msg/s', fanout);
+  compare('rooms_200x2_delivered_per_s', 'msg/s', manyRooms);
+  compare('latency_200_per_s_p50', 'ms', p50);
+  compare('latency_200_per_s_p99', 'ms', p99);
+}
+
+/** Memory only, so both relays are loaded at once (each in its own process) to save time. */
+async function idleConnections(): Promise<void> {
+  const pair = await startPair();
+  const baseline: Measured = {};
+  const perConnection: Measured = {};
+  await Promise.all(
+    pair.map(async (c) => {
+      const before = await c.process.settledRss();
+      baseline[c.name] = before / MB;
+      perConnection[c.name] = await attempt('idle connections', c, async () => {
+        const idle = await c.side.openIdle(IDLE_CONNECTIONS);
+        const after = await c.process.settledRss();
+        await idle.close();
+        return (after - before) / IDLE_CONNECTIONS;
+      });
+    }),
+  );
+  await stopPair(pair);
+  compare('rss_empty_process', 'MB', baseline);
+  line('idle_connections_opened', IDLE_CONNECTIONS, 'connections');
+  compare('memory_per_idle_connection', 'bytes', perConnection);
+}
+
+/** Rooms are written to both relays at once (only memory is measured after); catch-up is timed one at a time. */
+async function heldRoomsAndCatchUp(): Promise<void> {
+  const pair = await startPair();
+  const held: Measured = {};
+  const catchUpMs: Measured = {};
+  const wirePerPayload: Measured = {};
+  const written = await Promise.all(
+    pair.map((c) =>
+      attempt('writing held rooms', c, async () => {
+        const opened = await Promise.all(
+          Array.from({ length: HELD.rooms }, () => c.side.openRoom(1, HELD.messages, PAYLOAD_BYTES)),
+        );
+        await runThroughput(opened, HELD.messages, HELD.window, TIMEOUT_MS * 2);
+        await Promise.all(opened.map((room) => room.close()));
+        return opened;
+      }),
+    ),
+  );
+  for (const [i, c] of pair.entries()) {
+    if (written[i]) held[c.name] = (await c.process.settledRss()) / MB;
+  }
+  for (const [i, c] of pair.entries()) {
+    const rooms = written[i];
+    if (!rooms) continue;
+    const caughtUp = await attempt('catch-up', c, () => c.side.catchUp(rooms[0]));
+    if (!caughtUp) continue;
+    if (caughtUp.messages !== HELD.messages) {
+      console.log(`# catch-up (${c.name}) received ${caughtUp.messages} of ${HELD.messages} messages`);
+    }
+    catchUpMs[c.name] = caughtUp.ms;
+    wirePerPayload[c.name] = caughtUp.wireBytes / caughtUp.payloadBytes;
+  }
+  await stopPair(pair);
+  compare(`rss_holding_${HELD.rooms}x${HELD.messages}`, 'MB', held);
+  compare(`catchup_${HELD.messages}_time`, 'ms', catchUpMs);
+  compare(`catchup_${HELD.messages}_wire_per_payload_byte`, 'x', wirePerPayload);
+}
+
+console.log(
+  '# goals (DESIGN.md; read, never asserted): ratio.fanout >= 4, ratio.rooms >= 2, relay catch-up wire <= 1.07x ' +
+    'payload, memory ratios <= 1, latency within a few ms of the reference',
+);
+await throughputAndLatency();
+await idleConnections();
+await heldRoomsAndCatchUp();
