@@ -210,10 +210,29 @@ async function heldRoomsAndCatchUp(): Promise<void> {
     catchUpMs[c.name] = caughtUp.ms;
     wirePerPayload[c.name] = caughtUp.wireBytes / caughtUp.payloadBytes;
   }
+  const snapshotMs: Measured = {};
+  const snapshotWire: Measured = {};
+  // Hearth's new devices start from a snapshot once a member has published one: the same catch-up, that way.
+  const hearth = pair.find((c) => c.side instanceof HearthSide);
+  const hearthRooms = hearth ? written[pair.indexOf(hearth)] : undefined;
+  if (hearth && hearthRooms && hearth.side instanceof HearthSide) {
+    const side = hearth.side;
+    const viaSnapshot = await attempt('snapshot catch-up', hearth, () =>
+      side.catchUpFromSnapshot(hearthRooms[1], HELD.messages, PAYLOAD_BYTES),
+    );
+    if (viaSnapshot) {
+      snapshotMs.relay = viaSnapshot.ms;
+      snapshotWire.relay = viaSnapshot.wireBytes / viaSnapshot.payloadBytes;
+    }
+  }
+  snapshotMs.reference = catchUpMs.reference;
+  snapshotWire.reference = wirePerPayload.reference;
   await stopPair(pair);
   compare(`rss_holding_${HELD.rooms}x${HELD.messages}`, 'MB', held);
   compare(`catchup_${HELD.messages}_time`, 'ms', catchUpMs);
   compare(`catchup_${HELD.messages}_wire_per_payload_byte`, 'x', wirePerPayload);
+  compare(`catchup_snapshot_${HELD.messages}_time`, 'ms', snapshotMs);
+  compare(`catchup_snapshot_${HELD.messages}_wire_per_payload_byte`, 'x', snapshotWire);
 }
 
 console.log(

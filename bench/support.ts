@@ -25,7 +25,7 @@ export async function startRelay(
   port: number,
 ): Promise<{ process: ChildProcess; dataDir: string; stop: () => void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
-  const child = spawn('node_modules/.bin/tsx', ['sync-server/main.ts'], {
+  const child = spawn(process.execPath, ['dist/relay.mjs'], {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -5,12 +5,18 @@ import { rmSync } from 'node:fs';
 const dataDir = process.env.DATA_DIR ?? '.test-data/e2e';
 rmSync(dataDir, { recursive: true, force: true });
 
+// The browser tests run what `npm start` runs: the built PWA and the bundled relay.
 if (process.env.HEARTH_SKIP_BUILD !== '1') {
-  const build = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  for (const args of [
+    ['vite', 'build'],
+    ['npm', 'run', '--silent', 'build:relay'],
+  ]) {
+    const build = spawnSync('npx', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
 }
 
-const relay = spawn('npx', ['tsx', 'sync-server/main.ts'], { stdio: 'inherit', env: process.env });
+const relay = spawn(process.execPath, ['dist/relay.mjs'], { stdio: 'inherit', env: process.env });
 const stop = () => relay.kill('SIGTERM');
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -37,12 +37,15 @@ export function hearthEnv(): Record<string, string> {
 }
 
 /**
- * Hearth's relay (sync-server/main.ts under tsx, as `npm start` runs it) with a fresh temp DATA_DIR. With
+ * Hearth's relay as `npm start` runs it (the bundle dist/relay.mjs, plain node) with a fresh temp DATA_DIR. With
  * BENCH_CPU_PROF_DIR set, it also writes a V8 CPU profile there when it exits.
  */
 export async function startHearth(): Promise<BenchProcess> {
   const profile = process.env.BENCH_CPU_PROF_DIR ? ` --import=${CPU_PROFILE_HOOK}` : '';
-  const relay = await startRelay({ env: { ...hearthEnv(), NODE_OPTIONS: `${SETTLE_OPTIONS}${profile}` } });
+  const relay = await startRelay({
+    bundled: true,
+    env: { ...hearthEnv(), NODE_OPTIONS: `${SETTLE_OPTIONS}${profile}` },
+  });
   const pid = await pidFrom(relay.output);
   return {
     wsUrl: relay.wsUrl,

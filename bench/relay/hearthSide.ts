@@ -1,4 +1,8 @@
 import type WebSocket from 'ws';
+import * as Y from 'yjs';
+import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '../../src/lib/crypto';
+import { sealSnapshot } from '../../src/lib/sync/snapshot';
+import { uploadBlob, sha256 } from '../../tests/helpers/blobTransfer';
 import { decodeEnvelope } from '../../src/lib/protocol/envelope';
 import { decodeFrame, FRAME } from '../../src/lib/protocol/frames';
 import { bytesEqual } from '../../src/lib/protocol/hex';
@@ -83,6 +87,65 @@ export class HearthSide implements RelaySide {
     const ms = performance.now() - start;
     reader.close();
     return { ms, wireBytes, payloadBytes, messages };
+  }
+
+  /**
+   * Catch-up the way a new device does it once a member has published a snapshot: SUBSCRIBE_LATEST, SNAPSHOT, the
+   * sealed document as blob chunks, then the (empty) tail. The snapshot is what the app would seal: the room's
+   * document holding the same `messages` texts of `payloadBytes` characters the reference's document holds.
+   */
+  async catchUpFromSnapshot(benchRoom: BenchRoom, messages: number, payloadBytes: number): Promise<CatchUp> {
+    const { owner, room } = benchRoom as HearthRoom;
+    await cryptoReady();
+    const doc = new Y.Doc();
+    const texts = doc.getArray<string>('messages');
+    doc.transact(() => {
+      for (let i = 0; i < messages; i++) texts.push([printableText(payloadBytes)]);
+    });
+    const author = generateDeviceKeys();
+    const sealed = sealSnapshot({
+      room,
+      author,
+      epoch: 0,
+      roomKey: newSymmetricKey(),
+      upToSeq: messages,
+      state: Y.encodeStateAsUpdate(doc),
+    });
+    const creator = await RelayClient.connectAs(this.wsUrl, owner);
+    await uploadBlob(creator, room, sealed);
+    creator.sendFrame({ type: 'putSnapshot', room, upToSeq: messages, hash: sha256(sealed) });
+    await creator.expect('snapshotStored');
+    const reader = await this.join(creator, room);
+    creator.close();
+
+    let wireBytes = 0;
+    reader.ws.removeAllListeners('message');
+    const done = new Promise<void>((resolve, reject) => {
+      let caughtUp = false;
+      let blobDone = false;
+      reader.ws.on('message', (data: Buffer) => {
+        wireBytes += data.byteLength;
+        const frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        if (frame.type === 'snapshot') {
+          reader.sendFrame({ type: 'blobGet', room, hash: frame.hash, offset: 0 });
+        } else if (frame.type === 'blobChunk') {
+          const next = frame.offset + frame.chunk.length;
+          if (next < frame.size) reader.sendFrame({ type: 'blobGet', room, hash: frame.hash, offset: next });
+          else blobDone = true;
+        } else if (frame.type === 'caughtUp') {
+          caughtUp = true;
+        } else if (frame.type === 'error') {
+          reject(new Error(`relay answered ${frame.code}: ${frame.message}`));
+        }
+        if (caughtUp && blobDone) resolve();
+      });
+    });
+    const start = performance.now();
+    reader.sendFrame({ type: 'subscribeLatest', room });
+    await done;
+    const ms = performance.now() - start;
+    reader.close();
+    return { ms, wireBytes, payloadBytes: messages * payloadBytes, messages };
   }
 
   /** A new device joins `room` through an invite its creator (connected as `creator`, not subscribed) stores. */
@@ -190,6 +253,13 @@ class HearthRoom implements BenchRoom {
 async function subscribe(client: RelayClient, room: Uint8Array): Promise<void> {
   client.sendFrame({ type: 'subscribe', room, afterSeq: 0 });
   await client.waitFor('caughtUp', (frame) => bytesEqual(frame.room, room));
+}
+
+/** Text of `length` printable ASCII characters (one byte each in UTF-8), as a message would be. */
+function printableText(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += String.fromCharCode(32 + Math.floor(Math.random() * 95));
+  return out;
 }
 
 async function closeAll(clients: RelayClient[]): Promise<void> {

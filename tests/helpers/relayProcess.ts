@@ -12,6 +12,8 @@ export interface StartRelayOptions {
   env?: Record<string, string>;
   /** Reuse a data directory (to restart a relay over the same database); a fresh temp dir otherwise. */
   dataDir?: string;
+  /** Run the bundle `npm start` runs (dist/relay.mjs, built by `npm run build:relay`) instead of the source. */
+  bundled?: boolean;
 }
 
 export interface RunningRelay {
@@ -59,7 +61,8 @@ export async function freePort(): Promise<number> {
 export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
   const port = await freePort();
   const dataDir = options.dataDir ?? makeDataDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
+  const entry = options.bundled ? ['dist/relay.mjs'] : ['--import', 'tsx', 'sync-server/main.ts'];
+  const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
