@@ -57,6 +57,8 @@ const PERMANENT_APPEND_ERRORS = new Set([
 /** Relay errors about an append that go away by waiting: resend the outbox after a pause. */
 const RETRY_LATER_ERRORS = new Set(['rate_limited', 'clock_out_of_order', 'storage_failed', 'shutting_down']);
 const RETRY_DELAY_MS = 2_000;
+const MEMBERSHIP_RETRIES = 3;
+const MEMBERSHIP_RETRY_DELAY_MS = 1_000;
 
 /**
  * The encrypted Yjs provider for one room. Write path: local Y.Doc update -> seal -> outbox (one strict
@@ -85,6 +87,8 @@ export class RoomSync {
    * before them are dropped; the subscription from seq 0 that follows starts at seq 1.
    */
   private dropPagesPastCursor = false;
+  /** Resubscribes in a row to learn of a member an envelope claims to be from; past the limit it is refused. */
+  private membershipRetries = 0;
   private snapshotting = false;
   /** Local changes so far, and those not yet settled in the outbox: a snapshot is taken only while none is. */
   private localChanges = 0;
@@ -378,6 +382,7 @@ export class RoomSync {
     const authors = new Set<string>();
     let rejectedReason: string | null = null;
     const changes: StatusChange[] = [];
+    let awaitingMembers = false;
     await db.transaction('rw', [db.envelopes, db.cursors, db.outbox, db.statuses], async () => {
       const cursor = (await db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
       if (this.dropPagesPastCursor && deliveries.length > 0 && deliveries[0].seq > cursor.seq + 1) return;
@@ -387,6 +392,12 @@ export class RoomSync {
         if (outcome.kind === 'own') {
           if (outcome.change) changes.push(outcome.change);
           continue;
+        }
+        if (outcome.row.rejected === 'unknown_author' && this.membershipRetries < MEMBERSHIP_RETRIES) {
+          // A new member's first envelope can overtake the member list that admits them (another relay process
+          // forwards it first). Stop here and subscribe again: the relay sends MEMBERS before the envelopes.
+          awaitingMembers = true;
+          break;
         }
         await db.envelopes.put(outcome.row);
         if (outcome.row.rejected !== null) rejectedReason = outcome.row.rejected;
@@ -404,6 +415,13 @@ export class RoomSync {
     }
     if (changes.length > 0) this.emit({ type: 'statuses', changes });
     if (rejectedReason) this.emit({ type: 'rejected', reason: rejectedReason });
+    if (awaitingMembers) {
+      this.membershipRetries++;
+      this.dropPagesPastCursor = true;
+      setTimeout(() => void this.subscribe(), MEMBERSHIP_RETRY_DELAY_MS);
+    } else if (accepted.length > 0) {
+      this.membershipRetries = 0;
+    }
   }
 
   /** Decide what a delivered envelope is: ours coming back, accepted, or refused with a reason. */
