@@ -25,7 +25,7 @@ export async function startRelay(
   port: number,
 ): Promise<{ process: ChildProcess; dataDir: string; stop: () => void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
-  const child = spawn(process.execPath, ['dist/relay.mjs'], {
+  const child = spawn(process.execPath, ['dist/relay/main.mjs'], {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

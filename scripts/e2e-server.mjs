@@ -16,7 +16,7 @@ if (process.env.HEARTH_SKIP_BUILD !== '1') {
   }
 }
 
-const relay = spawn(process.execPath, ['dist/relay.mjs'], { stdio: 'inherit', env: process.env });
+const relay = spawn(process.execPath, ['dist/relay/main.mjs'], { stdio: 'inherit', env: process.env });
 const stop = () => relay.kill('SIGTERM');
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -9,8 +10,18 @@ import {
 } from '../src/lib/protocol/limits';
 import { DatabaseUrl, redactUrl, RedisUrl, SECRET_VARIABLES } from './serviceUrls';
 
-/** The repository root: BUILD_DIR resolves against it, so `npm start` works from any working directory. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The repository root (the nearest folder up with a package.json): BUILD_DIR resolves against it, so `npm start`
+ * works from any working directory, whether this runs from sync-server/ or from the bundle under dist/.
+ */
+export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 
 // An empty variable (`PORT=`) means "not set", as in most shells' and CI systems' intent.
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);

@@ -37,7 +37,7 @@ export function hearthEnv(): Record<string, string> {
 }
 
 /**
- * Hearth's relay as `npm start` runs it (the bundle dist/relay.mjs, plain node) with a fresh temp DATA_DIR. With
+ * Hearth's relay as `npm start` runs it (the bundle dist/relay/main.mjs, plain node) with a fresh temp DATA_DIR. With
  * BENCH_CPU_PROF_DIR set, it also writes a V8 CPU profile there when it exits.
  */
 export async function startHearth(): Promise<BenchProcess> {

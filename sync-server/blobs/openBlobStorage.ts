@@ -1,7 +1,6 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { BlobStorage } from './BlobStorage';
-import { openPostgresBlobStorage } from './postgres';
 import { openSqliteBlobStorage } from './sqlite';
 
 /**
@@ -9,6 +8,9 @@ import { openSqliteBlobStorage } from './sqlite';
  * sees every blob), else a SQLite file beside hearth.sqlite under DATA_DIR.
  */
 export async function openBlobStorage(config: Config, log: Logger): Promise<BlobStorage> {
-  if (config.databaseUrl) return openPostgresBlobStorage(config.databaseUrl, log);
+  if (config.databaseUrl) {
+    const { openPostgresBlobStorage } = await import('./postgres');
+    return openPostgresBlobStorage(config.databaseUrl, log);
+  }
   return openSqliteBlobStorage(config.dataDir);
 }

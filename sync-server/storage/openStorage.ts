@@ -1,12 +1,17 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { openPostgresStorage } from './postgres';
 import type { RelayStorage } from './RelayStorage';
 import { openSqliteStorage } from './sqlite';
 
-/** The one place that picks the storage: PostgreSQL when DATABASE_URL is set, else SQLite under DATA_DIR. */
+/**
+ * The one place that picks the storage: PostgreSQL when DATABASE_URL is set, else SQLite under DATA_DIR. The
+ * PostgreSQL client is loaded only when used: an embedded relay should not carry its memory.
+ */
 export async function openStorage(config: Config, log: Logger): Promise<RelayStorage> {
-  if (config.databaseUrl) return openPostgresStorage(config.databaseUrl, log);
+  if (config.databaseUrl) {
+    const { openPostgresStorage } = await import('./postgres');
+    return openPostgresStorage(config.databaseUrl, log);
+  }
   return openSqliteStorage(config.dataDir);
 }
 

@@ -12,7 +12,7 @@ export interface StartRelayOptions {
   env?: Record<string, string>;
   /** Reuse a data directory (to restart a relay over the same database); a fresh temp dir otherwise. */
   dataDir?: string;
-  /** Run the bundle `npm start` runs (dist/relay.mjs, built by `npm run build:relay`) instead of the source. */
+  /** Run the bundle `npm start` runs (dist/relay/main.mjs, built by `npm run build:relay`) instead of the source. */
   bundled?: boolean;
 }
 
@@ -61,7 +61,7 @@ export async function freePort(): Promise<number> {
 export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
   const port = await freePort();
   const dataDir = options.dataDir ?? makeDataDir();
-  const entry = options.bundled ? ['dist/relay.mjs'] : ['--import', 'tsx', 'sync-server/main.ts'];
+  const entry = options.bundled ? ['dist/relay/main.mjs'] : ['--import', 'tsx', 'sync-server/main.ts'];
   const child = spawn(process.execPath, entry, {
     cwd: REPO_ROOT,
     env: {
