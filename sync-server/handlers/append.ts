@@ -37,8 +37,11 @@ export async function handleAppend(
   if (!bytesEqual(envelope.author, device.signPublic)) {
     throw new RelayError('wrong_author', 'the envelope author is not the authenticated device', ref);
   }
-  // Membership only grows in this version, so checking before the commit is as good as inside it.
-  if (!(await ctx.storage.isMember(envelope.room, device.signPublic))) {
+  // Membership only grows in this version, so checking before the commit is as good as inside it; and a room this
+  // socket is subscribed to was checked when it subscribed. (When members can be removed, removal must end their
+  // subscriptions and this check must move into the commit.)
+  const subscribed = session.subscriptions.has(toHex(envelope.room));
+  if (!subscribed && !(await ctx.storage.isMember(envelope.room, device.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', ref);
   }
   const signed = withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, envelope.ciphertext));
