@@ -1,5 +1,5 @@
 // Starts the relay for the browser tests: a fresh data directory, and the PWA built from the current source.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 const dataDir = process.env.DATA_DIR ?? '.test-data/e2e';
@@ -16,8 +16,5 @@ if (process.env.HEARTH_SKIP_BUILD !== '1') {
   }
 }
 
-const relay = spawn(process.execPath, ['dist/relay/main.mjs'], { stdio: 'inherit', env: process.env });
-const stop = () => relay.kill('SIGTERM');
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-relay.on('exit', (code) => process.exit(code ?? 0));
+// Run the relay in this process (not as a child), so when Playwright stops the server nothing is left running.
+await import('../dist/relay/main.mjs');
