@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../log';
-import { StorageError } from '../storage/StorageError';
+import { guardStorage, inTransaction } from '../storage/pgTransaction';
 import type {
   AppendChunkOutcome,
   BlobState,
@@ -133,11 +133,11 @@ class PostgresBlobStorage implements BlobStorage {
   constructor(private readonly pool: pg.Pool) {}
 
   status(room: Uint8Array, hash: Uint8Array): Promise<BlobState | undefined> {
-    return this.guard(() => stateIn(this.pool, room, hash, false));
+    return guardStorage(() => stateIn(this.pool, room, hash, false));
   }
 
   appendChunk(put: ChunkPut, now: number): Promise<AppendChunkOutcome> {
-    return this.transaction(async (client): Promise<AppendChunkOutcome> => {
+    return inTransaction(this.pool, async (client): Promise<AppendChunkOutcome> => {
       // The row lock serialises uploads of one blob across sockets and relays: the offset rule is checked against
       // the committed `received`.
       let state = await stateIn(client, put.room, put.hash, true);
@@ -169,7 +169,7 @@ class PostgresBlobStorage implements BlobStorage {
   }
 
   readRange(room: Uint8Array, hash: Uint8Array, offset: number, maxBytes: number): Promise<Uint8Array> {
-    return this.guard(async () => {
+    return guardStorage(async () => {
       const result = await this.pool.query(
         `SELECT chunk_offset, bytes FROM blob_chunks
          WHERE room = $1 AND blob_hash = $2 AND chunk_offset < $4 AND chunk_offset >= COALESCE(
@@ -186,7 +186,7 @@ class PostgresBlobStorage implements BlobStorage {
   }
 
   markComplete(room: Uint8Array, hash: Uint8Array): Promise<void> {
-    return this.guard(async () => {
+    return guardStorage(async () => {
       await this.pool.query('UPDATE blobs SET complete = true WHERE room = $1 AND hash = $2', [
         bytea(room),
         bytea(hash),
@@ -195,7 +195,7 @@ class PostgresBlobStorage implements BlobStorage {
   }
 
   discard(room: Uint8Array, hash: Uint8Array): Promise<void> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const deleted = await client.query('DELETE FROM blobs WHERE room = $1 AND hash = $2 AND NOT complete', [
         bytea(room),
         bytea(hash),
@@ -210,7 +210,7 @@ class PostgresBlobStorage implements BlobStorage {
   }
 
   putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot> {
-    return this.transaction(async (client): Promise<StoredSnapshot> => {
+    return inTransaction(this.pool, async (client): Promise<StoredSnapshot> => {
       await client.query(
         `INSERT INTO room_snapshots (room, up_to_seq, hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (room) DO UPDATE SET up_to_seq = excluded.up_to_seq, hash = excluded.hash,
@@ -225,38 +225,11 @@ class PostgresBlobStorage implements BlobStorage {
   }
 
   latestSnapshot(room: Uint8Array): Promise<StoredSnapshot | undefined> {
-    return this.guard(() => latestIn(this.pool, room));
+    return guardStorage(() => latestIn(this.pool, room));
   }
 
   close(): Promise<void> {
-    return this.guard(() => this.pool.end());
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw new StorageError(error);
-    }
-  }
-
-  /** Run `work` in one transaction on one pooled connection; any failure rolls back and becomes a StorageError. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.guard(async () => {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+    return guardStorage(() => this.pool.end());
   }
 }
 

@@ -5,7 +5,7 @@ import { bytesEqual } from '../../src/lib/protocol/hex';
 import type { Logger } from '../log';
 import { commitAppendBatch } from './postgresAppend';
 import { migratePostgres } from './postgresMigrations';
-import { StorageError } from './StorageError';
+import { guardStorage, inTransaction } from './pgTransaction';
 import type {
   AppendItem,
   AppendOutcome,
@@ -87,13 +87,13 @@ class PostgresStorage implements RelayStorage {
   constructor(private readonly pool: pg.Pool) {}
 
   ping(): Promise<void> {
-    return this.guard(async () => {
+    return guardStorage(async () => {
       await this.pool.query('SELECT 1');
     });
   }
 
   upsertDevice(device: DeviceKeys, now: number): Promise<void> {
-    return this.guard(async () => {
+    return guardStorage(async () => {
       await this.pool.query(
         `INSERT INTO devices (sign_pk, box_pk, first_seen, last_seen) VALUES ($1, $2, $3, $3)
          ON CONFLICT (sign_pk) DO UPDATE SET box_pk = excluded.box_pk, last_seen = excluded.last_seen`,
@@ -103,7 +103,7 @@ class PostgresStorage implements RelayStorage {
   }
 
   createRoom(room: Uint8Array, creator: DeviceKeys, now: number): Promise<CreateRoomOutcome> {
-    return this.transaction(async (client): Promise<CreateRoomOutcome> => {
+    return inTransaction(this.pool, async (client): Promise<CreateRoomOutcome> => {
       const inserted = await client.query(
         'INSERT INTO rooms (room, head_seq, created_at) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING',
         [bytea(room), now],
@@ -117,11 +117,11 @@ class PostgresStorage implements RelayStorage {
   }
 
   isMember(room: Uint8Array, signPublic: Uint8Array): Promise<boolean> {
-    return this.guard(() => memberIn(this.pool, room, signPublic));
+    return guardStorage(() => memberIn(this.pool, room, signPublic));
   }
 
   countRooms(signPublic: Uint8Array): Promise<number> {
-    return this.guard(async () => {
+    return guardStorage(async () => {
       const result = await this.pool.query('SELECT COUNT(*) AS n FROM members WHERE sign_pk = $1', [
         bytea(signPublic),
       ]);
@@ -130,7 +130,7 @@ class PostgresStorage implements RelayStorage {
   }
 
   listMembers(room: Uint8Array): Promise<Member[]> {
-    return this.guard(async () => {
+    return guardStorage(async () => {
       const result = await this.pool.query(
         'SELECT sign_pk, box_pk, proof, invite_id FROM members WHERE room = $1 ORDER BY joined',
         [bytea(room)],
@@ -144,13 +144,13 @@ class PostgresStorage implements RelayStorage {
 
   commitAppends(items: AppendItem[], now: number): Promise<AppendOutcome[]> {
     // The whole batch is one transaction (group commit); postgresAppend.ts holds the row locks and the seq rule.
-    return this.transaction((client) => commitAppendBatch(client, items, now));
+    return inTransaction(this.pool, (client) => commitAppendBatch(client, items, now));
   }
 
   readAfter(room: Uint8Array, afterSeq: number, page: PageLimits): Promise<Page> {
     // One statement, so the page and the head come from one snapshot (as SQLite's read transaction gives). Seqs
     // of a room commit in order under its row lock, so a snapshot never shows seq n+1 without n.
-    return this.guard(async () => {
+    return guardStorage(async () => {
       const result = await this.pool.query(
         `SELECT r.head_seq, p.seq, p.bytes
          FROM rooms r
@@ -175,7 +175,7 @@ class PostgresStorage implements RelayStorage {
   }
 
   putInvite(invite: NewInvite, now: number): Promise<PutInviteOutcome> {
-    return this.transaction(async (client): Promise<PutInviteOutcome> => {
+    return inTransaction(this.pool, async (client): Promise<PutInviteOutcome> => {
       const inserted = await client.query(
         `INSERT INTO invites (invite_id, room, claim_pk, expires_at, box, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -196,7 +196,7 @@ class PostgresStorage implements RelayStorage {
   }
 
   getInvite(inviteId: Uint8Array): Promise<StoredInvite | undefined> {
-    return this.guard(() => inviteIn(this.pool, inviteId));
+    return guardStorage(() => inviteIn(this.pool, inviteId));
   }
 
   claimInvite(
@@ -205,7 +205,7 @@ class PostgresStorage implements RelayStorage {
     proof: Uint8Array,
     now: number,
   ): Promise<ClaimOutcome> {
-    return this.transaction(async (client): Promise<ClaimOutcome> => {
+    return inTransaction(this.pool, async (client): Promise<ClaimOutcome> => {
       // The WHERE clause is the one-time guarantee: a racing claim waits for this row lock, then re-checks the
       // condition against the committed row and matches nothing.
       const marked = await client.query(
@@ -223,35 +223,7 @@ class PostgresStorage implements RelayStorage {
   }
 
   close(): Promise<void> {
-    return this.guard(() => this.pool.end());
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw new StorageError(error);
-    }
-  }
-
-  /** Run `work` in one transaction on one pooled connection; any failure rolls back and becomes a StorageError. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.guard(async () => {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        // A connection whose rollback fails is in an unknown state: release it as broken so the pool drops it.
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+    return guardStorage(() => this.pool.end());
   }
 }
 
