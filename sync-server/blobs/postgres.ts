@@ -2,6 +2,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../log';
 import { guardStorage, inTransaction } from '../storage/pgTransaction';
+import { bytea, pgTypes } from '../storage/pgTypes';
 import type {
   AppendChunkOutcome,
   BlobState,
@@ -55,26 +56,6 @@ const BlobRow = z.object({ size: Int, received: Int, complete: z.boolean() });
 const ChunkRow = z.object({ chunk_offset: Int, bytes: Bytes });
 const SnapshotRow = z.object({ up_to_seq: Int, hash: Bytes, size: Int });
 
-const INT8_OID = 20;
-
-/** Sizes, offsets, seqs and ms times are all far below 2^53, so a JS number holds a bigint exactly. */
-function parseInt8(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error('bigint column value beyond 2^53');
-  return n;
-}
-
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? parseInt8
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
-
-function bytea(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /**
@@ -82,7 +63,7 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
  * SQLite implementation; every relay process sharing the database sees the same blobs and snapshots.
  */
 export async function openPostgresBlobStorage(url: string, log: Logger): Promise<BlobStorage> {
-  const pool = new pg.Pool({ connectionString: url, types, max: 4, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({ connectionString: url, types: pgTypes, max: 4, connectionTimeoutMillis: 5_000 });
   pool.on('error', (error) => log.warn({ err: error }, 'idle postgres blob connection failed'));
   try {
     await migrate(pool);

@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { z } from 'zod';
 import type { Member } from '../../src/lib/protocol/frames';
-import { bytesEqual } from '../../src/lib/protocol/hex';
 import type { Logger } from '../log';
+import { sameInvite, toStoredInvite } from './inviteRow';
 import { commitAppendBatch } from './postgresAppend';
 import { migratePostgres } from './postgresMigrations';
 import { guardStorage, inTransaction } from './pgTransaction';
+import { bytea, pgTypes } from './pgTypes';
 import type {
   AppendItem,
   AppendOutcome,
@@ -26,38 +27,8 @@ const Bytes = z.instanceof(Uint8Array);
 const Int = z.number().int();
 const PageRow = z.object({ head_seq: Int, seq: Int.nullable(), bytes: Bytes.nullable() });
 const MemberRow = z.object({ sign_pk: Bytes, box_pk: Bytes, proof: Bytes, invite_id: Bytes });
-const InviteRow = z.object({
-  invite_id: Bytes,
-  room: Bytes,
-  claim_pk: Bytes,
-  expires_at: Int,
-  box: Bytes,
-  created_by: Bytes,
-  used_by: Bytes.nullable(),
-});
 const RoomRow = z.object({ room: Bytes });
 const CountRow = z.object({ n: Int });
-
-const INT8_OID = 20;
-
-/** bigint columns hold seqs, clocks and ms times: all far below 2^53, so a JS number is exact. */
-function parseInt8(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error('bigint column value beyond 2^53');
-  return n;
-}
-
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? parseInt8
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
-
-/** pg binds Buffers as bytea; wrap without copying. */
-export function bytea(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 /**
  * Connect to PostgreSQL at `url`, run pending migrations, and return storage with the same semantics as SQLite's.
@@ -66,7 +37,7 @@ export function bytea(bytes: Uint8Array): Buffer {
 export async function openPostgresStorage(url: string, log: Logger): Promise<RelayStorage> {
   const pool = new pg.Pool({
     connectionString: url,
-    types,
+    types: pgTypes,
     max: 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
@@ -257,25 +228,5 @@ async function inviteIn(db: Queryable, inviteId: Uint8Array): Promise<StoredInvi
     `SELECT invite_id, room, claim_pk, expires_at, box, created_by, used_by FROM invites WHERE invite_id = $1`,
     [bytea(inviteId)],
   );
-  if (result.rows.length === 0) return undefined;
-  const row = InviteRow.parse(result.rows[0]);
-  return {
-    inviteId: row.invite_id,
-    room: row.room,
-    claimPublic: row.claim_pk,
-    expiresAt: row.expires_at,
-    box: row.box,
-    createdBy: row.created_by,
-    usedBy: row.used_by,
-  };
-}
-
-function sameInvite(stored: StoredInvite, invite: NewInvite): boolean {
-  return (
-    bytesEqual(stored.room, invite.room) &&
-    bytesEqual(stored.claimPublic, invite.claimPublic) &&
-    bytesEqual(stored.createdBy, invite.createdBy) &&
-    bytesEqual(stored.box, invite.box) &&
-    stored.expiresAt === invite.expiresAt
-  );
+  return result.rows.length === 0 ? undefined : toStoredInvite(result.rows[0]);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Delivery, Member } from '../../src/lib/protocol/frames';
-import { bytesEqual } from '../../src/lib/protocol/hex';
+import { sameInvite, toStoredInvite } from './inviteRow';
 import { judgeAppend } from './judgeAppend';
 import { StorageError } from './StorageError';
 import { migrate } from './sqliteSchema';
@@ -27,15 +27,6 @@ const Int = z.number().int();
 const SeqRow = z.object({ seq: Int, bytes: Bytes });
 const EnvelopeRefRow = z.object({ author: Bytes, clock: Int, seq: Int });
 const MemberRow = z.object({ sign_pk: Bytes, box_pk: Bytes, proof: Bytes, invite_id: Bytes });
-const InviteRow = z.object({
-  invite_id: Bytes,
-  room: Bytes,
-  claim_pk: Bytes,
-  expires_at: Int,
-  box: Bytes,
-  created_by: Bytes,
-  used_by: Bytes.nullable(),
-});
 const CountRow = z.object({ n: Int });
 const ClockRow = z.object({ clock: Int.nullable() });
 const HeadRow = z.object({ head_seq: Int });
@@ -262,26 +253,6 @@ class SqliteStorage implements RelayStorage {
 
   private inviteSync(inviteId: Uint8Array): StoredInvite | undefined {
     const raw = this.s.invite.get(blob(inviteId));
-    if (!raw) return undefined;
-    const row = InviteRow.parse(raw);
-    return {
-      inviteId: row.invite_id,
-      room: row.room,
-      claimPublic: row.claim_pk,
-      expiresAt: row.expires_at,
-      box: row.box,
-      createdBy: row.created_by,
-      usedBy: row.used_by,
-    };
+    return raw ? toStoredInvite(raw) : undefined;
   }
-}
-
-function sameInvite(stored: StoredInvite, invite: NewInvite): boolean {
-  return (
-    bytesEqual(stored.room, invite.room) &&
-    bytesEqual(stored.claimPublic, invite.claimPublic) &&
-    bytesEqual(stored.createdBy, invite.createdBy) &&
-    bytesEqual(stored.box, invite.box) &&
-    stored.expiresAt === invite.expiresAt
-  );
 }
