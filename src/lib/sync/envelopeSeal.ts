@@ -6,14 +6,16 @@ import {
   signDetached,
   verifyDetached,
 } from '../crypto';
-import { SIGN_DOMAIN } from '../protocol/domains';
+import { SIGN_DOMAIN, type SignDomain } from '../protocol/domains';
 import {
   decodeEnvelope,
   encodeEnvelope,
   encodeEnvelopeHeader,
   ENVELOPE_KIND,
+  type DecodedEnvelope,
   type Envelope,
   type EnvelopeHeader,
+  type EnvelopeKind,
 } from '../protocol/envelope';
 import { envelopeSignedBytes, withDomain } from '../protocol/signedPayloads';
 import { ENVELOPE_ID_BYTES, MAX_ENVELOPE_BYTES, PROTOCOL_VERSION } from '../protocol/limits';
@@ -35,33 +37,79 @@ export class EnvelopeTooLargeError extends Error {
   }
 }
 
+/** What any sealed envelope (update or snapshot) is made from. */
+export interface SealParts {
+  kind: EnvelopeKind;
+  domain: SignDomain;
+  room: Uint8Array;
+  author: { signPublic: Uint8Array; signSecret: Uint8Array };
+  epoch: number;
+  roomKey: Uint8Array;
+  clock: number;
+  plaintext: Uint8Array;
+}
+
 /**
- * Seal a Yjs update: XChaCha20-Poly1305 under the room key of `epoch` with the canonical header as associated
- * data, then an Ed25519 signature over the domain-prefixed header and ciphertext.
+ * Seal bytes as an envelope: XChaCha20-Poly1305 under the room key of `epoch` with the canonical header as
+ * associated data, then an Ed25519 signature over the domain-prefixed header and ciphertext.
  */
-export function sealUpdate(input: SealInput): { id: Uint8Array; bytes: Uint8Array } {
+export function sealEnvelope(parts: SealParts): { id: Uint8Array; bytes: Uint8Array } {
   const header: EnvelopeHeader = {
     version: PROTOCOL_VERSION,
-    kind: ENVELOPE_KIND.update,
-    room: input.room,
+    kind: parts.kind,
+    room: parts.room,
     id: randomBytes(ENVELOPE_ID_BYTES),
-    author: input.author.signPublic,
-    epoch: input.epoch,
-    clock: input.clock,
+    author: parts.author.signPublic,
+    epoch: parts.epoch,
+    clock: parts.clock,
     nonce: newNonce(),
   };
   const headerBytes = encodeEnvelopeHeader(header);
-  const ciphertext = encryptWithKey(input.roomKey, header.nonce, input.update, headerBytes);
+  const ciphertext = encryptWithKey(parts.roomKey, header.nonce, parts.plaintext, headerBytes);
   const signature = signDetached(
-    withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, ciphertext)),
-    input.author.signSecret,
+    withDomain(parts.domain, envelopeSignedBytes(headerBytes, ciphertext)),
+    parts.author.signSecret,
   );
-  const bytes = encodeEnvelope({ ...header, ciphertext, signature });
-  if (bytes.length > MAX_ENVELOPE_BYTES) throw new EnvelopeTooLargeError();
-  return { id: header.id, bytes };
+  return { id: header.id, bytes: encodeEnvelope({ ...header, ciphertext, signature }) };
 }
 
-export type OpenFailure = 'malformed' | 'bad_signature' | 'unknown_epoch' | 'decrypt_failed';
+export type CheckFailure = 'bad_signature' | 'unknown_epoch' | 'decrypt_failed';
+
+/**
+ * Check a decoded envelope's signature under `domain` by its stated author, then decrypt it under the room key of
+ * its epoch. Signature first: nothing unsigned is ever decrypted.
+ */
+export function verifyAndDecrypt(
+  decoded: DecodedEnvelope,
+  domain: SignDomain,
+  keyForEpoch: (epoch: number) => Uint8Array | undefined,
+): { ok: true; plaintext: Uint8Array } | { ok: false; reason: CheckFailure } {
+  const { envelope, headerBytes } = decoded;
+  const signed = withDomain(domain, envelopeSignedBytes(headerBytes, envelope.ciphertext));
+  if (!verifyDetached(envelope.signature, signed, envelope.author))
+    return { ok: false, reason: 'bad_signature' };
+  const key = keyForEpoch(envelope.epoch);
+  if (!key) return { ok: false, reason: 'unknown_epoch' };
+  try {
+    return { ok: true, plaintext: decryptWithKey(key, envelope.nonce, envelope.ciphertext, headerBytes) };
+  } catch {
+    return { ok: false, reason: 'decrypt_failed' };
+  }
+}
+
+/** Seal a Yjs update (kind update, domain `hearth-update-v1`); throws `EnvelopeTooLargeError` past the limit. */
+export function sealUpdate(input: SealInput): { id: Uint8Array; bytes: Uint8Array } {
+  const sealed = sealEnvelope({
+    ...input,
+    kind: ENVELOPE_KIND.update,
+    domain: SIGN_DOMAIN.update,
+    plaintext: input.update,
+  });
+  if (sealed.bytes.length > MAX_ENVELOPE_BYTES) throw new EnvelopeTooLargeError();
+  return sealed;
+}
+
+export type OpenFailure = 'malformed' | CheckFailure;
 
 export type OpenResult =
   { ok: true; envelope: Envelope; update: Uint8Array } | { ok: false; reason: OpenFailure };
@@ -80,23 +128,10 @@ export function openUpdate(
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const { envelope, headerBytes } = decoded;
   // A snapshot is never delivered as an update; one that is (a member's forgery) is refused as malformed.
-  if (envelope.kind !== ENVELOPE_KIND.update) return { ok: false, reason: 'malformed' };
-  const signed = withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, envelope.ciphertext));
-  if (!verifyDetached(envelope.signature, signed, envelope.author))
-    return { ok: false, reason: 'bad_signature' };
-  const key = keyForEpoch(envelope.epoch);
-  if (!key) return { ok: false, reason: 'unknown_epoch' };
-  try {
-    return {
-      ok: true,
-      envelope,
-      update: decryptWithKey(key, envelope.nonce, envelope.ciphertext, headerBytes),
-    };
-  } catch {
-    return { ok: false, reason: 'decrypt_failed' };
-  }
+  if (decoded.envelope.kind !== ENVELOPE_KIND.update) return { ok: false, reason: 'malformed' };
+  const opened = verifyAndDecrypt(decoded, SIGN_DOMAIN.update, keyForEpoch);
+  return opened.ok ? { ok: true, envelope: decoded.envelope, update: opened.plaintext } : opened;
 }
 
 /** Parse just the header fields the store indexes by (id, author, clock), without opening anything. */

@@ -1,23 +1,8 @@
-import {
-  decryptWithKey,
-  encryptWithKey,
-  newNonce,
-  randomBytes,
-  signDetached,
-  verifyDetached,
-} from '../crypto';
 import { SIGN_DOMAIN } from '../protocol/domains';
-import {
-  decodeEnvelope,
-  encodeEnvelope,
-  encodeEnvelopeHeader,
-  ENVELOPE_KIND,
-  type Envelope,
-  type EnvelopeHeader,
-} from '../protocol/envelope';
+import { decodeEnvelope, ENVELOPE_KIND, type Envelope } from '../protocol/envelope';
 import { bytesEqual } from '../protocol/hex';
-import { ENVELOPE_ID_BYTES, MAX_BLOB_BYTES, PROTOCOL_VERSION } from '../protocol/limits';
-import { envelopeSignedBytes, withDomain } from '../protocol/signedPayloads';
+import { MAX_BLOB_BYTES } from '../protocol/limits';
+import { sealEnvelope, verifyAndDecrypt } from './envelopeSeal';
 
 /**
  * A device that is caught up uploads a snapshot once the room has this many envelopes beyond the last snapshot it
@@ -50,23 +35,13 @@ export class SnapshotTooLargeError extends Error {
  * domain, so a snapshot can never be replayed as an update (or the reverse). The bytes travel as a blob.
  */
 export function sealSnapshot(input: SnapshotSealInput): Uint8Array {
-  const header: EnvelopeHeader = {
-    version: PROTOCOL_VERSION,
+  const { bytes } = sealEnvelope({
+    ...input,
     kind: ENVELOPE_KIND.snapshot,
-    room: input.room,
-    id: randomBytes(ENVELOPE_ID_BYTES),
-    author: input.author.signPublic,
-    epoch: input.epoch,
+    domain: SIGN_DOMAIN.snapshot,
     clock: input.upToSeq,
-    nonce: newNonce(),
-  };
-  const headerBytes = encodeEnvelopeHeader(header);
-  const ciphertext = encryptWithKey(input.roomKey, header.nonce, input.state, headerBytes);
-  const signature = signDetached(
-    withDomain(SIGN_DOMAIN.snapshot, envelopeSignedBytes(headerBytes, ciphertext)),
-    input.author.signSecret,
-  );
-  const bytes = encodeEnvelope({ ...header, ciphertext, signature });
+    plaintext: input.state,
+  });
   if (bytes.length > MAX_BLOB_BYTES) throw new SnapshotTooLargeError();
   return bytes;
 }
@@ -94,18 +69,9 @@ export function openSnapshot(
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const { envelope, headerBytes } = decoded;
+  const { envelope } = decoded;
   if (envelope.kind !== ENVELOPE_KIND.snapshot) return { ok: false, reason: 'not_a_snapshot' };
   if (!bytesEqual(envelope.room, room)) return { ok: false, reason: 'wrong_room' };
-  const signed = withDomain(SIGN_DOMAIN.snapshot, envelopeSignedBytes(headerBytes, envelope.ciphertext));
-  if (!verifyDetached(envelope.signature, signed, envelope.author))
-    return { ok: false, reason: 'bad_signature' };
-  const key = keyForEpoch(envelope.epoch);
-  if (!key) return { ok: false, reason: 'unknown_epoch' };
-  try {
-    const state = decryptWithKey(key, envelope.nonce, envelope.ciphertext, headerBytes);
-    return { ok: true, envelope, upToSeq: envelope.clock, state };
-  } catch {
-    return { ok: false, reason: 'decrypt_failed' };
-  }
+  const opened = verifyAndDecrypt(decoded, SIGN_DOMAIN.snapshot, keyForEpoch);
+  return opened.ok ? { ok: true, envelope, upToSeq: envelope.clock, state: opened.plaintext } : opened;
 }
