@@ -52,3 +52,19 @@ export const ReceiptEntry = z.record(
   z.object({ delivered: z.number().int().nonnegative(), read: z.number().int().nonnegative() }),
 );
 export type ReceiptEntry = z.infer<typeof ReceiptEntry>;
+
+export const MIN_LOCK_MINUTES = 1;
+export const MAX_LOCK_MINUTES = 60;
+export const DEFAULT_LOCK_MINUTES = 5;
+
+/** This device's preferences. Stored encrypted, like everything else about the person. */
+export const Settings = z.object({
+  /** Lock after this long without use, or hidden for this long. */
+  lockAfterMinutes: z
+    .number()
+    .int()
+    .min(MIN_LOCK_MINUTES)
+    .max(MAX_LOCK_MINUTES)
+    .default(DEFAULT_LOCK_MINUTES),
+});
+export type Settings = z.infer<typeof Settings>;

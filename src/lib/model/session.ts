@@ -1,5 +1,8 @@
+import { signDetached } from '../crypto';
+import { SIGN_DOMAIN } from '../protocol/domains';
 import { INVITE_TTL_MS } from '../protocol/limits';
 import { bytesEqual, toHex } from '../protocol/hex';
+import { revokeSignedBytes, withDomain } from '../protocol/signedPayloads';
 import type { HearthDb } from '../store/db';
 import {
   decodeInviteFragment,
@@ -11,6 +14,7 @@ import {
   RecordStore,
   RelayConnection,
   RelayError,
+  rewrapVault,
   sealInvite,
   signClaim,
   toBase64Url,
@@ -18,7 +22,8 @@ import {
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
-import { Profile, RoomRecord } from './schemas';
+import type { Revocation } from './revocation';
+import { Profile, RoomRecord, Settings } from './schemas';
 
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
@@ -43,6 +48,7 @@ export class Session {
     private readonly keyring: Keyring,
     private readonly records: RecordStore,
     readonly profile: Profile,
+    private currentSettings: Settings,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
   }
@@ -52,7 +58,8 @@ export class Session {
     const records = new RecordStore(db, keyring.storageKey);
     const profile = await records.get('profile', Profile);
     if (!profile) throw new Error('This device has keys but no profile.');
-    const session = new Session(db, keyring, records, profile);
+    const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
+    const session = new Session(db, keyring, records, profile, settings);
     for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
     session.connection.start();
     return session;
@@ -60,6 +67,35 @@ export class Session {
 
   get signPublicHex(): string {
     return toHex(this.keyring.signPublic);
+  }
+
+  get settings(): Settings {
+    return this.currentSettings;
+  }
+
+  async saveSettings(next: Settings): Promise<void> {
+    const parsed = Settings.parse(next);
+    await this.records.put('settings', 'settings', parsed);
+    this.currentSettings = parsed;
+    this.notify();
+  }
+
+  /**
+   * Re-wrap this device's keys under a new passphrase. The current one is checked first (a wrong one throws
+   * `WrongPassphraseError` and changes nothing).
+   */
+  async changePassphrase(current: string, next: string): Promise<void> {
+    await rewrapVault(this.db, current, next);
+  }
+
+  /** A statement, signed by this device's key, that the relay must no longer accept anything from it. */
+  revocation(at = Date.now()): Revocation {
+    const device = this.keyring.signPublic;
+    const signature = signDetached(
+      withDomain(SIGN_DOMAIN.revoke, revokeSignedBytes(device, at)),
+      this.keyring.signSecret,
+    );
+    return { v: 1, device: toBase64Url(device), at, signature: toBase64Url(signature) };
   }
 
   get status(): ConnectionStatus {

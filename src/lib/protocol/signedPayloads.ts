@@ -28,6 +28,13 @@ export function claimSignedBytes(
   return concatBytes(inviteId, signPublic, boxPublic);
 }
 
+/** A revocation names the device that may no longer write, and when it was revoked (ms, u64 big-endian). */
+export function revokeSignedBytes(device: Uint8Array, at: number): Uint8Array {
+  const when = new Uint8Array(8);
+  new DataView(when.buffer).setBigUint64(0, BigInt(at));
+  return concatBytes(device, when);
+}
+
 /**
  * What is actually signed: the domain prefix, a zero byte, then the payload. The zero byte keeps a domain that
  * is a prefix of another from ever producing the same bytes.

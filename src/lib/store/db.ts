@@ -22,7 +22,7 @@ export interface VaultRow {
 /** An encrypted JSON record (profile, a room's keys and names); `id` is the AEAD's associated data. */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room';
+  kind: 'profile' | 'room' | 'settings';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

@@ -1,6 +1,6 @@
 /** What model/ uses of the sync layer. */
 export { cryptoReady, WrongPassphraseError, DecryptError } from '../crypto';
-export { createVault, unlockVault, hasVault, NoAccountError, type Keyring } from './keyring';
+export { createVault, unlockVault, rewrapVault, hasVault, NoAccountError, type Keyring } from './keyring';
 export { RecordStore } from './records';
 export { RelayConnection, RelayError, type ConnectionStatus } from './relayConnection';
 export { RoomSync, REMOTE_ORIGIN, type RoomEvent } from './roomSync';

@@ -82,3 +82,21 @@ export async function unlockVault(db: HearthDb, passphrase: string): Promise<Key
   });
   return decodeKeyring(row, unwrapKeyring(vaultKey, { nonce: row.nonce, ciphertext: row.ciphertext }));
 }
+
+/**
+ * Change the passphrase: open the keyring with the current one (so a wrong one changes nothing), then wrap the same
+ * keyring under a key derived from the new one with a fresh salt. Only the small vault row is rewritten; every
+ * record and envelope stays as it is, because none of them is encrypted under the passphrase.
+ */
+export async function rewrapVault(db: HearthDb, current: string, next: string): Promise<void> {
+  const keyring = await unlockVault(db, current);
+  const params = newVaultParams();
+  const wrapped = wrapKeyring(deriveVaultKey(next, params), encodeKeyring(keyring));
+  await db.vault.update('device', {
+    salt: params.salt,
+    opsLimit: params.opsLimit,
+    memLimit: params.memLimit,
+    nonce: wrapped.nonce,
+    ciphertext: wrapped.ciphertext,
+  });
+}

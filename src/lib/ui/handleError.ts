@@ -1,6 +1,14 @@
-import { AccountError, InviteError, MessageError, RelayError, WrongPassphraseError } from '$lib/model';
+import {
+  AccountError,
+  InviteError,
+  MessageError,
+  RelayError,
+  UnlockWaitError,
+  WrongPassphraseError,
+} from '$lib/model';
 
-export type ErrorContext = 'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite';
+export type ErrorContext =
+  'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite' | 'change-passphrase' | 'settings';
 
 const RELAY_WORDS: Record<string, string> = {
   offline: 'You are offline. This needs a connection; try again when you are back online.',
@@ -16,9 +24,14 @@ const RELAY_WORDS: Record<string, string> = {
 
 /** The one place errors become words a person can act on. Unknown errors are logged without content. */
 export function handleError(error: unknown, context: ErrorContext): string {
-  if (error instanceof WrongPassphraseError)
-    return 'That passphrase is not right. Nothing was unlocked; try again.';
-  if (error instanceof MessageError || error instanceof AccountError) return error.message;
+  if (error instanceof WrongPassphraseError) {
+    return context === 'change-passphrase'
+      ? 'Your current passphrase is not right. Nothing was changed; try again.'
+      : 'That passphrase is not right. Nothing was unlocked; try again.';
+  }
+  if (error instanceof MessageError || error instanceof AccountError || error instanceof UnlockWaitError) {
+    return error.message;
+  }
   if (error instanceof InviteError) {
     if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
     if (error.code === 'tampered') {
