@@ -18,5 +18,6 @@ export {
 export { sealToDevice, openSealed } from './sealedBox';
 export { deriveInviteKeys, INVITE_SECRET_BYTES, type InviteKeys } from './invite';
 export { keyFingerprint, formatFingerprint } from './fingerprint';
+export { safetyNumber } from './safetyNumber';
 export { toBase64Url, fromBase64Url } from './base64';
 export { sha256 } from './sha256';

@@ -11,7 +11,14 @@ export { UnlockThrottle, UnlockWaitError } from './unlockThrottle';
 export { eraseLocalData } from './erase';
 export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
-export { Conversation, type MessageView, type Counterpart } from './conversation';
+export {
+  Conversation,
+  type MessageView,
+  type Counterpart,
+  type Verification,
+  type VerificationState,
+  type AuditView,
+} from './conversation';
 export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';
 export type { Profile, Settings } from './schemas';

@@ -1,8 +1,5 @@
-import { signDetached } from '../crypto';
-import { SIGN_DOMAIN } from '../protocol/domains';
 import { INVITE_TTL_MS } from '../protocol/limits';
-import { bytesEqual, toHex } from '../protocol/hex';
-import { revokeSignedBytes, withDomain } from '../protocol/signedPayloads';
+import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import type { HearthDb } from '../store/db';
 import {
   decodeInviteFragment,
@@ -17,6 +14,8 @@ import {
   rewrapVault,
   sealInvite,
   signClaim,
+  signRevocation,
+  fromBase64Url,
   toBase64Url,
   type ConnectionStatus,
   type Keyring,
@@ -90,11 +89,7 @@ export class Session {
 
   /** A statement, signed by this device's key, that the relay must no longer accept anything from it. */
   revocation(at = Date.now()): Revocation {
-    const device = this.keyring.signPublic;
-    const signature = signDetached(
-      withDomain(SIGN_DOMAIN.revoke, revokeSignedBytes(device, at)),
-      this.keyring.signSecret,
-    );
+    const { device, signature } = signRevocation(this.keyring, at);
     return { v: 1, device: toBase64Url(device), at, signature: toBase64Url(signature) };
   }
 
@@ -128,33 +123,7 @@ export class Session {
       (f) => bytesEqual(f.room, room),
       room,
     );
-    const secret = newInviteSecret();
-    const expiresAt = Date.now() + INVITE_TTL_MS;
-    const box = sealInvite(
-      secret,
-      {
-        v: 1,
-        room: toHex(room),
-        epoch: 0,
-        roomKey: toBase64Url(roomKey),
-        inviter: {
-          signPublic: toBase64Url(this.keyring.signPublic),
-          boxPublic: toBase64Url(this.keyring.boxPublic),
-          name: this.profile.name,
-          replyPromise: this.profile.replyPromise,
-        },
-        expiresAt,
-      },
-      this.keyring,
-    );
-    const { inviteId, claimPublic } = inviteAddress(secret);
-    await this.connection.request(
-      { type: 'putInvite', room, inviteId, claimPublic, expiresAt, box },
-      'inviteStored',
-      (f) => bytesEqual(f.inviteId, inviteId),
-      inviteId,
-    );
-    const link = `${window.location.origin}/invite#${encodeInviteFragment({ secret, inviter: this.keyring.signPublic })}`;
+    const { secret, link } = await this.fileInvite(room, 0, roomKey);
     const record: RoomRecord = {
       room: toHex(room),
       epoch: 0,
@@ -168,6 +137,72 @@ export class Session {
     await this.records.put(`room:${record.room}`, 'room', record);
     await this.openRoom(record);
     return { link, room: record.room };
+  }
+
+  /**
+   * A new invite into an existing conversation, for its other participant when they have lost their device (and
+   * its keys) and must rejoin with new ones. Whoever joins with it is shown to everyone as that person with a
+   * changed key, so nobody mistakes a stranger for a verified contact. Needs the relay.
+   */
+  async inviteAgain(roomId: string): Promise<string> {
+    const conversation = this.conversations.get(roomId);
+    if (!conversation) throw new Error('This conversation is not on this device.');
+    const replaces = conversation.counterpart()?.key;
+    await this.waitForRelay();
+    const { record } = conversation;
+    const roomKey = record.keys[record.epoch];
+    if (!roomKey) throw new Error('This device does not hold the conversation key.');
+    const { secret, link } = await this.fileInvite(
+      fromHex(roomId),
+      record.epoch,
+      fromBase64Url(roomKey),
+      replaces,
+    );
+    await conversation.updateRecord({
+      ...conversation.record,
+      inviteSecrets: [...record.inviteSecrets, toBase64Url(secret)],
+      inviteLink: link,
+    });
+    conversation.trustInvite(secret);
+    return link;
+  }
+
+  /** Seal an invite to a room under a fresh one-time secret and file it at the relay; returns the link. */
+  private async fileInvite(
+    room: Uint8Array,
+    epoch: number,
+    roomKey: Uint8Array,
+    replaces?: string,
+  ): Promise<{ secret: Uint8Array; link: string }> {
+    const secret = newInviteSecret();
+    const expiresAt = Date.now() + INVITE_TTL_MS;
+    const box = sealInvite(
+      secret,
+      {
+        v: 1,
+        room: toHex(room),
+        epoch,
+        roomKey: toBase64Url(roomKey),
+        inviter: {
+          signPublic: toBase64Url(this.keyring.signPublic),
+          boxPublic: toBase64Url(this.keyring.boxPublic),
+          name: this.profile.name,
+          replyPromise: this.profile.replyPromise,
+        },
+        expiresAt,
+        ...(replaces ? { replaces } : {}),
+      },
+      this.keyring,
+    );
+    const { inviteId, claimPublic } = inviteAddress(secret);
+    await this.connection.request(
+      { type: 'putInvite', room, inviteId, claimPublic, expiresAt, box },
+      'inviteStored',
+      (f) => bytesEqual(f.inviteId, inviteId),
+      inviteId,
+    );
+    const link = `${window.location.origin}/invite#${encodeInviteFragment({ secret, inviter: this.keyring.signPublic })}`;
+    return { secret, link };
   }
 
   /**
@@ -204,6 +239,7 @@ export class Session {
       label: payload.inviter.name,
       inviteLink: '',
       inviter: { name: payload.inviter.name, replyPromise: payload.inviter.replyPromise },
+      ...(payload.replaces ? { replaces: payload.replaces } : {}),
     };
     // openInvite has checked the inviter's signature against the key in the link, and the payload's shape.
     await this.records.put(`room:${record.room}`, 'room', record);
@@ -236,7 +272,14 @@ export class Session {
 
   private async openRoom(record: RoomRecord): Promise<void> {
     if (this.conversations.has(record.room)) return;
-    const conversation = new Conversation(this.db, this.connection, this.keyring, record, this.profile);
+    const conversation = new Conversation(
+      this.db,
+      this.connection,
+      this.keyring,
+      record,
+      this.profile,
+      (next) => this.records.put(`room:${next.room}`, 'room', next),
+    );
     this.conversations.set(record.room, conversation);
     conversation.onChange(() => this.notify());
     await conversation.open();

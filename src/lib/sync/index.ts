@@ -1,5 +1,6 @@
 /** What model/ uses of the sync layer. */
-export { cryptoReady, WrongPassphraseError, DecryptError } from '../crypto';
+export { cryptoReady, WrongPassphraseError, DecryptError, safetyNumber } from '../crypto';
+export { signRevocation } from './revocation';
 export { createVault, unlockVault, rewrapVault, hasVault, NoAccountError, type Keyring } from './keyring';
 export { RecordStore } from './records';
 export { RelayConnection, RelayError, type ConnectionStatus } from './relayConnection';
