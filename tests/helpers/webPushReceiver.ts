@@ -8,10 +8,21 @@ import { createECDH, createPublicKey, hkdfSync, createDecipheriv, randomBytes, v
 export class BrowserSubscription {
   private readonly ecdh = createECDH('prime256v1');
   readonly p256dh: Uint8Array;
-  readonly auth = new Uint8Array(randomBytes(16));
+  readonly auth: Uint8Array;
 
-  constructor(readonly endpoint: string) {
-    this.p256dh = new Uint8Array(this.ecdh.generateKeys());
+  /** New keys, or the keys a browser made (its P-256 private scalar and its auth secret). */
+  constructor(
+    readonly endpoint: string,
+    keys?: { privateKey: Uint8Array; auth: Uint8Array },
+  ) {
+    if (keys) {
+      this.ecdh.setPrivateKey(keys.privateKey);
+      this.p256dh = new Uint8Array(this.ecdh.getPublicKey());
+      this.auth = keys.auth;
+    } else {
+      this.p256dh = new Uint8Array(this.ecdh.generateKeys());
+      this.auth = new Uint8Array(randomBytes(16));
+    }
   }
 
   /** The plaintext of one aes128gcm push body (RFC 8188 header, one record), or throws if it does not open. */

@@ -1,6 +1,7 @@
 /** What the UI uses: everything it needs goes through here, never to sync/, store/ or crypto/ directly. */
 export { accountExists, createAccount, unlock, AccountError, type NewAccount } from './account';
 export { Session } from './session';
+export { Notifications, NotificationError, type NotificationProblem } from './notifications';
 export { Conversation, type MessageView, type Counterpart } from './conversation';
 export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';

@@ -18,6 +18,7 @@ import {
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
+import { Notifications } from './notifications';
 import { Profile, RoomRecord } from './schemas';
 
 /** How long an invite action waits for a connection that is coming up. */
@@ -36,6 +37,8 @@ function relayUrl(): string {
 export class Session {
   readonly connection: RelayConnection;
   readonly conversations = new Map<string, Conversation>();
+  /** Content-free push notifications for this device, and the person's choice about them. */
+  readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
 
   private constructor(
@@ -45,6 +48,7 @@ export class Session {
     readonly profile: Profile,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
+    this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
   }
 
   /** Load the profile and every room from the store, then start syncing. */
@@ -54,7 +58,9 @@ export class Session {
     if (!profile) throw new Error('This device has keys but no profile.');
     const session = new Session(db, keyring, records, profile);
     for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
+    await session.notifications.load();
     session.connection.start();
+    void session.notifications.resync();
     return session;
   }
 
