@@ -21,6 +21,8 @@ export interface SubscriptionDeps {
   storage: RelayStorage;
   fanout: Fanout;
   log: Logger;
+  /** Called once when the subscription ends, however it ends. */
+  onClose?: () => void;
 }
 
 /**
@@ -62,9 +64,11 @@ export class Subscription {
   }
 
   close(): void {
+    const wasActive = this.active;
     this.active = false;
     this.unsubscribe();
     this.ackedAhead.clear();
+    if (wasActive) this.deps.onClose?.();
   }
 
   private onEvent(event: RoomEvent): void {

@@ -11,6 +11,8 @@ import { handleClaimInvite } from './claimInvite';
 import { handleCreateRoom } from './createRoom';
 import { handleGetInvite } from './getInvite';
 import { handlePutInvite } from './putInvite';
+import { handlePushSubscribe } from './pushSubscribe';
+import { handlePushUnsubscribe } from './pushUnsubscribe';
 import { handlePutSnapshot } from './putSnapshot';
 import { handleSubscribe } from './subscribe';
 import { handleSubscribeLatest } from './subscribeLatest';
@@ -42,6 +44,10 @@ export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayCo
       return handlePutSnapshot(session, authed(session), frame, ctx);
     case 'subscribeLatest':
       return handleSubscribeLatest(session, authed(session), frame, ctx);
+    case 'pushSubscribe':
+      return handlePushSubscribe(session, authed(session), frame, ctx);
+    case 'pushUnsubscribe':
+      return handlePushUnsubscribe(session, authed(session), frame, ctx);
     default:
       throw new RelayError('malformed_frame', `clients may not send ${wireName(frame.type)}`);
   }

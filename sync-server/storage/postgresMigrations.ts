@@ -62,6 +62,28 @@ CREATE TABLE invites (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'web push',
+    // vapid_keys holds one row (id = 1), inserted ON CONFLICT DO NOTHING: relays starting together keep one pair.
+    sql: `
+CREATE TABLE push_subscriptions (
+  endpoint text PRIMARY KEY,
+  device bytea NOT NULL,
+  p256dh bytea NOT NULL,
+  auth bytea NOT NULL,
+  registered_at bigint NOT NULL,
+  registered bigint GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX push_subscriptions_by_device ON push_subscriptions (device);
+CREATE TABLE vapid_keys (
+  id smallint PRIMARY KEY CHECK (id = 1),
+  public_key text NOT NULL,
+  private_key text NOT NULL,
+  created_at bigint NOT NULL
+);
+`,
+  },
 ];
 
 /** Any constant works as long as every relay uses the same one: it names "Hearth is migrating" to PostgreSQL. */

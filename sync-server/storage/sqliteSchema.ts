@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE devices (
@@ -49,6 +49,23 @@ CREATE TABLE invites (
 );
 `;
 
+// Web Push subscriptions, one row per endpoint (an endpoint belongs to one browser, hence to one device).
+const V2 = `
+CREATE TABLE push_subscriptions (
+  endpoint TEXT PRIMARY KEY,
+  device BLOB NOT NULL,
+  p256dh BLOB NOT NULL,
+  auth BLOB NOT NULL,
+  registered_at INTEGER NOT NULL
+);
+CREATE INDEX push_subscriptions_by_device ON push_subscriptions (device);
+`;
+
+const STEPS: ReadonlyArray<{ version: number; sql: string }> = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+];
+
 /** Create the schema on a fresh database, or check that an existing one is a version this code knows. */
 export function migrate(db: Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
@@ -59,10 +76,11 @@ export function migrate(db: Database): void {
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema ${current} is newer than this relay (${SCHEMA_VERSION})`);
   }
-  if (current === 0) {
+  for (const step of STEPS) {
+    if (step.version <= current) continue;
     db.transaction(() => {
-      db.exec(V1);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+      db.exec(step.sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(step.version);
     })();
   }
   // An index, not a schema change (no version bump): counting a device's rooms for MAX_ROOMS_PER_DEVICE must not

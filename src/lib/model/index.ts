@@ -11,6 +11,7 @@ export { UnlockThrottle, UnlockWaitError } from './unlockThrottle';
 export { eraseLocalData } from './erase';
 export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
+export { Notifications, NotificationError, type NotificationProblem } from './notifications';
 export {
   Conversation,
   type MessageView,

@@ -21,6 +21,7 @@ import {
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
+import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
 import { Profile, RoomRecord, Settings } from './schemas';
 
@@ -40,6 +41,8 @@ function relayUrl(): string {
 export class Session {
   readonly connection: RelayConnection;
   readonly conversations = new Map<string, Conversation>();
+  /** Content-free push notifications for this device, and the person's choice about them. */
+  readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
 
   private constructor(
@@ -50,6 +53,7 @@ export class Session {
     private currentSettings: Settings,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
+    this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
   }
 
   /** Load the profile and every room from the store, then start syncing. */
@@ -60,7 +64,9 @@ export class Session {
     const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
     const session = new Session(db, keyring, records, profile, settings);
     for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
+    await session.notifications.load();
     session.connection.start();
+    void session.notifications.resync();
     return session;
   }
 

@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'blob_hash_mismatch',
   'snapshot_invalid',
   'shutting_down',
+  'push_endpoint_invalid',
+  'push_key_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

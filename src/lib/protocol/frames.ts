@@ -9,7 +9,11 @@ import {
   MAX_ERROR_TEXT_CHARS,
   MAX_FRAME_BYTES,
   MAX_INVITE_BOX_BYTES,
+  MAX_PUSH_ENDPOINT_CHARS,
   PROTOCOL_VERSION,
+  PUSH_AUTH_BYTES,
+  PUSH_ENDPOINT_ID_BYTES,
+  PUSH_P256DH_BYTES,
   PUBLIC_KEY_BYTES,
   ROOM_ID_BYTES,
   SIGNATURE_BYTES,
@@ -49,6 +53,11 @@ export const FRAME = {
   snapshotStored: 25,
   snapshot: 26,
   subscribeLatest: 27,
+  // 28-39 are reserved for device management; push notifications use 40-44 (44 unused).
+  pushSubscribe: 40,
+  pushSubscribed: 41,
+  pushUnsubscribe: 42,
+  pushUnsubscribed: 43,
 } as const;
 
 export interface Member {
@@ -99,7 +108,11 @@ export type Frame =
   | { type: 'putSnapshot'; room: Uint8Array; upToSeq: number; hash: Uint8Array }
   | { type: 'snapshotStored'; room: Uint8Array; upToSeq: number }
   | { type: 'snapshot'; room: Uint8Array; upToSeq: number; hash: Uint8Array; size: number }
-  | { type: 'subscribeLatest'; room: Uint8Array };
+  | { type: 'subscribeLatest'; room: Uint8Array }
+  | { type: 'pushSubscribe'; endpoint: string; p256dh: Uint8Array; auth: Uint8Array }
+  | { type: 'pushSubscribed'; endpointId: Uint8Array }
+  | { type: 'pushUnsubscribe'; endpoint: string }
+  | { type: 'pushUnsubscribed'; endpointId: Uint8Array };
 
 export type FrameType = Frame['type'];
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
@@ -185,6 +198,13 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
       return w.fixed(frame.room).varUint(frame.upToSeq).fixed(frame.hash).varUint(frame.size).finish();
     case 'subscribeLatest':
       return w.fixed(frame.room).finish();
+    case 'pushSubscribe':
+      return w.varString(frame.endpoint).fixed(frame.p256dh).fixed(frame.auth).finish();
+    case 'pushSubscribed':
+    case 'pushUnsubscribed':
+      return w.fixed(frame.endpointId).finish();
+    case 'pushUnsubscribe':
+      return w.varString(frame.endpoint).finish();
   }
 }
 
@@ -304,6 +324,18 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       };
     case 'subscribeLatest':
       return { type, room: r.fixed(ROOM_ID_BYTES) };
+    case 'pushSubscribe':
+      return {
+        type,
+        endpoint: r.varString(MAX_PUSH_ENDPOINT_CHARS),
+        p256dh: r.fixed(PUSH_P256DH_BYTES),
+        auth: r.fixed(PUSH_AUTH_BYTES),
+      };
+    case 'pushSubscribed':
+    case 'pushUnsubscribed':
+      return { type, endpointId: r.fixed(PUSH_ENDPOINT_ID_BYTES) };
+    case 'pushUnsubscribe':
+      return { type, endpoint: r.varString(MAX_PUSH_ENDPOINT_CHARS) };
   }
 }
 

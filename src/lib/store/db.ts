@@ -19,7 +19,7 @@ export interface VaultRow {
   createdAt: number;
 }
 
-/** An encrypted JSON record (profile, a room's keys and names); `id` is the AEAD's associated data. */
+/** An encrypted JSON record (profile, a room's keys and names, settings); `id` is the AEAD's associated data. */
 export interface RecordRow {
   id: string;
   kind: 'profile' | 'room' | 'settings';

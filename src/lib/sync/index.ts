@@ -21,3 +21,4 @@ export {
   type InviteLink,
   type InvitePayload,
 } from './invites';
+export { fetchVapidPublicKey, registerPush, unregisterPush, type PushKeys } from './pushRegistration';

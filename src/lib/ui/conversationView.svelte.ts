@@ -1,6 +1,7 @@
 import { MAX_MESSAGE_CHARS, type AuditView, type Conversation, type MessageView } from '$lib/model';
 import { app } from './app.svelte';
 import { handleError } from './handleError';
+import { notifications } from './notifications.svelte';
 
 export type TimelineItem = { type: 'message'; message: MessageView } | { type: 'audit'; audit: AuditView };
 
@@ -52,6 +53,7 @@ export class ConversationViewState {
     try {
       await conversation.send(this.draft);
       this.draft = '';
+      notifications.messageQueued();
     } catch (e) {
       // The draft stays as typed: nothing a person wrote is thrown away because it could not be sent.
       this.error = handleError(e, 'send');

@@ -2,13 +2,32 @@ import {
   AccountError,
   InviteError,
   MessageError,
+  NotificationError,
   RelayError,
   UnlockWaitError,
   WrongPassphraseError,
+  type NotificationProblem,
 } from '$lib/model';
 
 export type ErrorContext =
-  'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite' | 'change-passphrase' | 'settings';
+  | 'unlock'
+  | 'create-account'
+  | 'send'
+  | 'create-invite'
+  | 'accept-invite'
+  | 'change-passphrase'
+  | 'settings'
+  | 'notifications';
+
+const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
+  unsupported: 'This browser cannot show notifications from Hearth.',
+  denied:
+    "Notifications are blocked for Hearth in this browser's settings. Allow them there, then turn this on again.",
+  'not-allowed': 'Hearth was not allowed to show notifications. Turn this on again to be asked once more.',
+  unavailable: 'Notifications are not available on this device.',
+  offline:
+    'You are offline. Turning notifications on needs a connection; try again when you are back online.',
+};
 
 const RELAY_WORDS: Record<string, string> = {
   offline: 'You are offline. This needs a connection; try again when you are back online.',
@@ -32,6 +51,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
   if (error instanceof MessageError || error instanceof AccountError || error instanceof UnlockWaitError) {
     return error.message;
   }
+  if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof InviteError) {
     if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
     if (error.code === 'tampered') {
