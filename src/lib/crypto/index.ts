@@ -21,3 +21,13 @@ export { keyFingerprint, formatFingerprint } from './fingerprint';
 export { safetyNumber } from './safetyNumber';
 export { toBase64Url, fromBase64Url } from './base64';
 export { sha256 } from './sha256';
+export {
+  newRecoveryKey,
+  backupKeyFromRecoveryKey,
+  sealStream,
+  openStream,
+  BACKUP_STREAM_HEADER_BYTES,
+  RECOVERY_KEY_BYTES,
+  type SealingStream,
+  type OpeningStream,
+} from './backupStream';

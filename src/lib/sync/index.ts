@@ -22,3 +22,12 @@ export {
   type InvitePayload,
 } from './invites';
 export { fetchVapidPublicKey, registerPush, unregisterPush, type PushKeys } from './pushRegistration';
+export {
+  writeBackup,
+  restoreBackup,
+  backupProtection,
+  BackupError,
+  type BackupProtection,
+  type BackupSecret,
+  type BackupProgress,
+} from './backup';

@@ -53,14 +53,21 @@ export async function hasVault(db: HearthDb): Promise<boolean> {
 
 /** Make the device's keys, wrap them under the passphrase, and store them (one strict transaction). */
 export async function createVault(db: HearthDb, passphrase: string): Promise<Keyring> {
-  const keys = generateDeviceKeys();
-  const keyring: Keyring = { ...keys, storageKey: newSymmetricKey() };
+  return createVaultWithKeys(db, passphrase, { ...generateDeviceKeys(), storageKey: newSymmetricKey() });
+}
+
+/** Store a given keyring (restored from a backup) wrapped under the passphrase. */
+export async function createVaultWithKeys(
+  db: HearthDb,
+  passphrase: string,
+  keyring: Keyring,
+): Promise<Keyring> {
   const params = newVaultParams();
   const wrapped = wrapKeyring(deriveVaultKey(passphrase, params), encodeKeyring(keyring));
   await db.vault.add({
     id: 'device',
-    signPublic: keys.signPublic,
-    boxPublic: keys.boxPublic,
+    signPublic: keyring.signPublic,
+    boxPublic: keyring.boxPublic,
     salt: params.salt,
     opsLimit: params.opsLimit,
     memLimit: params.memLimit,
