@@ -5,7 +5,8 @@ import { Profile } from './schemas';
 import { Session } from './session';
 import { UnlockWaitError, type UnlockThrottle } from './unlockThrottle';
 
-export type AccountProblem = 'name_missing' | 'name_too_long' | 'passphrase_too_short' | 'passphrases_differ';
+export type AccountProblem =
+  'name_missing' | 'name_too_long' | 'passphrase_too_short' | 'passphrases_differ' | 'recovery_key_invalid';
 
 export class AccountError extends Error {
   constructor(

@@ -6,7 +6,7 @@ const SHELL_CACHE_PREFIX = 'hearth-shell-';
 
 /**
  * Remove everything of the person from this browser: every IndexedDB database (keys, records, envelopes, outbox),
- * every cache that is not the app shell, and local and session storage. The app shell stays so Hearth (and its
+ * every cache that is not the app shell, local and session storage, and the push subscription. The app shell stays so Hearth (and its
  * crisis resources) still opens offline for whoever uses the device next. A revocation, when given, is kept so it
  * can be delivered to the relay afterwards; it is the only thing left behind, and it names no one.
  */
@@ -20,6 +20,12 @@ export async function eraseLocalData(revocation: Revocation | null): Promise<voi
     for (const db of await indexedDB.databases()) if (db.name) names.add(db.name);
   }
   await Promise.all([...names].map(deleteDatabase));
+  // A push subscription left behind would keep announcing "New message in Hearth" to the next person here.
+  if ('serviceWorker' in navigator) {
+    const registration = await navigator.serviceWorker.getRegistration();
+    const subscription = await registration?.pushManager?.getSubscription();
+    await subscription?.unsubscribe().catch(() => false);
+  }
   if (typeof caches !== 'undefined') {
     const keys = await caches.keys();
     await Promise.all(

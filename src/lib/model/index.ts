@@ -9,6 +9,8 @@ export {
 } from './account';
 export { UnlockThrottle, UnlockWaitError } from './unlockThrottle';
 export { eraseLocalData } from './erase';
+export { backupFileProtection, restoreFromBackup } from './backup';
+export { BackupError, type BackupProgress } from '../sync';
 export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
 export { Notifications, NotificationError, type NotificationProblem } from './notifications';

@@ -15,12 +15,16 @@ import {
   sealInvite,
   signClaim,
   signRevocation,
+  writeBackup,
+  type BackupProgress,
+  type BackupProtection,
   fromBase64Url,
   toBase64Url,
   type ConnectionStatus,
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
+import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
 import { Profile, RoomRecord, Settings } from './schemas';
@@ -91,6 +95,21 @@ export class Session {
    */
   async changePassphrase(current: string, next: string): Promise<void> {
     await rewrapVault(this.db, current, next);
+  }
+
+  /**
+   * A recovery backup of this device's keys and whole encrypted store. With `recoveryKey` protection the key to
+   * show the person (once) comes back with the file.
+   */
+  async createBackup(
+    protection: BackupProtection,
+    onProgress?: (progress: BackupProgress) => void,
+  ): Promise<{ file: Blob; recoveryKey: string | null }> {
+    const { parts, recoveryKey } = await writeBackup(this.db, this.keyring, protection, onProgress);
+    return {
+      file: new Blob(parts as BlobPart[], { type: 'application/octet-stream' }),
+      recoveryKey: recoveryKey ? formatRecoveryKey(recoveryKey) : null,
+    };
   }
 
   /** A statement, signed by this device's key, that the relay must no longer accept anything from it. */

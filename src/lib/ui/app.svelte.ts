@@ -3,6 +3,8 @@ import {
   createAccount,
   deliverPendingRevocation,
   eraseLocalData,
+  restoreFromBackup,
+  type BackupProgress,
   unlock as unlockAccount,
   UnlockThrottle,
   type ConnectionStatus,
@@ -47,6 +49,18 @@ class AppState {
   async create(input: NewAccount): Promise<void> {
     this.erased = false;
     this.attach(await createAccount(input));
+  }
+
+  /** Restore a recovery backup into this empty device and open it. */
+  async restore(
+    file: Uint8Array,
+    secret: string,
+    passphrase: string,
+    confirm: string,
+    onProgress: (progress: BackupProgress) => void,
+  ): Promise<void> {
+    this.erased = false;
+    this.attach(await restoreFromBackup(file, secret, passphrase, confirm, onProgress));
   }
 
   async unlock(passphrase: string): Promise<void> {

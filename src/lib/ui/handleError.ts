@@ -1,5 +1,6 @@
 import {
   AccountError,
+  BackupError,
   InviteError,
   MessageError,
   NotificationError,
@@ -17,7 +18,8 @@ export type ErrorContext =
   | 'accept-invite'
   | 'change-passphrase'
   | 'settings'
-  | 'notifications';
+  | 'notifications'
+  | 'restore';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -52,6 +54,18 @@ export function handleError(error: unknown, context: ErrorContext): string {
     return error.message;
   }
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
+  if (error instanceof BackupError) {
+    if (error.code === 'wrong_secret') {
+      return 'That recovery key or passphrase does not open this backup. Check it and try again.';
+    }
+    if (error.code === 'device_not_empty') {
+      return 'This device already has a Hearth account. Erase it first (on the unlock screen), then restore.';
+    }
+    if (error.code === 'damaged') {
+      return 'This backup file is incomplete or has been changed, so it cannot be used. Try another copy.';
+    }
+    return 'This file is not a Hearth backup. Choose the file Hearth saved when you made the backup.';
+  }
   if (error instanceof InviteError) {
     if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
     if (error.code === 'tampered') {
