@@ -8,6 +8,8 @@ export const SIGN_DOMAIN = {
   claim: 'hearth-claim-v1',
   invite: 'hearth-invite-v1',
   snapshot: 'hearth-snapshot-v1',
+  device: 'hearth-device-v1',
+  revoke: 'hearth-revoke-v1',
 } as const;
 
 export type SignDomain = (typeof SIGN_DOMAIN)[keyof typeof SIGN_DOMAIN];

@@ -32,6 +32,12 @@ export const ERROR_CODES = [
   'blob_hash_mismatch',
   'snapshot_invalid',
   'shutting_down',
+  'device_revoked',
+  'not_identity',
+  'device_exists',
+  'bad_certificate',
+  'grant_not_found',
+  'grant_too_large',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

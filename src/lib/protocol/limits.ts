@@ -63,3 +63,14 @@ export const MAX_BLOB_BYTES = 50 * 1024 * 1024;
 export const BLOB_CHUNK_BYTES = 256 * 1024;
 /** Blobs are addressed by the SHA-256 of their ciphertext. */
 export const BLOB_HASH_BYTES = 32;
+
+/** Largest sealed link grant (a person's rooms and keys, for a device being linked). */
+export const MAX_GRANT_BYTES = 256 * 1024;
+/** How long the relay keeps a link grant for the new device to fetch. */
+export const GRANT_TTL_MS = 15 * 60 * 1000;
+/** Largest body `POST /devices/revoke` reads. */
+export const MAX_REVOKE_BODY_BYTES = 1024;
+/** A link id names a grant: a hash of the one-time link secret. */
+export const LINK_ID_BYTES = 32;
+/** Most devices one identity may link (the first device not counted). */
+export const MAX_DEVICES_PER_IDENTITY = 20;

@@ -4,6 +4,7 @@ import {
   CHALLENGE_BYTES,
   ENVELOPE_ID_BYTES,
   INVITE_ID_BYTES,
+  LINK_ID_BYTES,
   PUBLIC_KEY_BYTES,
   ROOM_ID_BYTES,
   SIGNATURE_BYTES,
@@ -111,4 +112,64 @@ export const SAMPLE_FRAMES: { [T in FrameType]: FrameOf<T> } = {
     size: 123_456,
   },
   subscribeLatest: { type: 'subscribeLatest', room: bytes(ROOM_ID_BYTES) },
+  devices: {
+    type: 'devices',
+    room: bytes(ROOM_ID_BYTES),
+    devices: [
+      // A linked device, active.
+      {
+        identity: bytes(PUBLIC_KEY_BYTES),
+        signPublic: bytes(PUBLIC_KEY_BYTES),
+        boxPublic: bytes(PUBLIC_KEY_BYTES),
+        createdAt: 1_700_000_000_000,
+        certificate: bytes(SIGNATURE_BYTES),
+        revokedAt: 0,
+        revocation: new Uint8Array(),
+        lastSeq: 12,
+      },
+      // A first device that revoked itself: no certificate.
+      {
+        identity: bytes(PUBLIC_KEY_BYTES),
+        signPublic: bytes(PUBLIC_KEY_BYTES),
+        boxPublic: bytes(PUBLIC_KEY_BYTES),
+        createdAt: 0,
+        certificate: new Uint8Array(),
+        revokedAt: 1_700_000_000_500,
+        revocation: bytes(SIGNATURE_BYTES),
+        lastSeq: 0,
+      },
+    ],
+  },
+  linkDevice: {
+    type: 'linkDevice',
+    signPublic: bytes(PUBLIC_KEY_BYTES),
+    boxPublic: bytes(PUBLIC_KEY_BYTES),
+    createdAt: 1_700_000_000_000,
+    certificate: bytes(SIGNATURE_BYTES),
+    linkId: bytes(LINK_ID_BYTES),
+    grant: bytes(500),
+  },
+  deviceLinked: { type: 'deviceLinked', signPublic: bytes(PUBLIC_KEY_BYTES) },
+  fetchGrant: { type: 'fetchGrant', linkId: bytes(LINK_ID_BYTES) },
+  grant: { type: 'grant', linkId: bytes(LINK_ID_BYTES), grant: bytes(500) },
+  revokeDevice: {
+    type: 'revokeDevice',
+    device: bytes(PUBLIC_KEY_BYTES),
+    at: 1_700_000_000_000,
+    signature: bytes(SIGNATURE_BYTES),
+  },
+  deviceRevoked: { type: 'deviceRevoked', device: bytes(PUBLIC_KEY_BYTES) },
+  listDevices: { type: 'listDevices' },
+  deviceList: {
+    type: 'deviceList',
+    devices: [
+      {
+        signPublic: bytes(PUBLIC_KEY_BYTES),
+        boxPublic: bytes(PUBLIC_KEY_BYTES),
+        createdAt: 1_700_000_000_000,
+        lastSeen: 1_700_000_100_000,
+        revokedAt: 0,
+      },
+    ],
+  },
 };
