@@ -2,6 +2,7 @@ import { AppendQueue } from './appendQueue';
 import { openBlobStorage } from './blobs/openBlobStorage';
 import { loadConfig } from './config';
 import { CLOSE_RESTART } from './connection';
+import { DeviceSockets } from './deviceSockets';
 import type { RelayContext } from './context';
 import { openFanout } from './fanout/openFanout';
 import { deviceLimitsFor } from './limits/deviceLimits';
@@ -32,6 +33,7 @@ const ctx: RelayContext = {
   appendQueue: new AppendQueue(storage, fanout, log),
   metrics: new RelayMetrics(),
   deviceLimits: deviceLimitsFor(config),
+  deviceSockets: new DeviceSockets(),
 };
 const relay = createRelayServer(ctx);
 

@@ -6,6 +6,7 @@ import { Connection } from './connection';
 import type { RelayContext } from './context';
 import { serveHealth } from './http/health';
 import { serveMetrics } from './http/metrics';
+import { REVOKE_PATH, serveRevokeDevice } from './http/revokeDevice';
 import { serveStatic } from './http/static';
 
 export const SYNC_PATH = '/sync';
@@ -23,7 +24,10 @@ export interface RelayServer {
   stopAccepting(): void;
 }
 
-/** The relay's HTTP server: /healthz, the WebSocket at /sync, and the built PWA for everything else. */
+/**
+ * The relay's HTTP server: /healthz, /metrics, POST /devices/revoke, the WebSocket at /sync, and the built PWA for
+ * everything else.
+ */
 export function createRelayServer(ctx: RelayContext): RelayServer {
   const connections = new Set<Connection>();
   let accepting = true;
@@ -36,7 +40,9 @@ export function createRelayServer(ctx: RelayContext): RelayServer {
         ? serveHealth(res, ctx.storage, !accepting, ctx.fanout)
         : pathname === '/metrics'
           ? serveMetrics(res, ctx.metrics)
-          : serveStatic(req, res, ctx.config.buildDir);
+          : pathname === REVOKE_PATH
+            ? serveRevokeDevice(req, res, ctx)
+            : serveStatic(req, res, ctx.config.buildDir);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'http request failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

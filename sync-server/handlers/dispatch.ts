@@ -9,9 +9,13 @@ import { handleBlobPut } from './blobPut';
 import { handleBlobStatus } from './blobStatus';
 import { handleClaimInvite } from './claimInvite';
 import { handleCreateRoom } from './createRoom';
+import { handleFetchGrant } from './fetchGrant';
 import { handleGetInvite } from './getInvite';
+import { handleLinkDevice } from './linkDevice';
+import { handleListDevices } from './listDevices';
 import { handlePutInvite } from './putInvite';
 import { handlePutSnapshot } from './putSnapshot';
+import { handleRevokeDevice } from './revokeDevice';
 import { handleSubscribe } from './subscribe';
 import { handleSubscribeLatest } from './subscribeLatest';
 
@@ -42,6 +46,15 @@ export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayCo
       return handlePutSnapshot(session, authed(session), frame, ctx);
     case 'subscribeLatest':
       return handleSubscribeLatest(session, authed(session), frame, ctx);
+    case 'linkDevice':
+      return handleLinkDevice(session, authed(session), frame, ctx);
+    case 'fetchGrant':
+      authed(session);
+      return handleFetchGrant(session, frame, ctx);
+    case 'revokeDevice':
+      return handleRevokeDevice(session, authed(session), frame, ctx);
+    case 'listDevices':
+      return handleListDevices(session, authed(session), ctx);
     default:
       throw new RelayError('malformed_frame', `clients may not send ${wireName(frame.type)}`);
   }

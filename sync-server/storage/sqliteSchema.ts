@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE devices (
@@ -49,6 +49,23 @@ CREATE TABLE invites (
 );
 `;
 
+// Linked devices: a device row gains the identity it acts for (NULL: its key is the identity), the identity's
+// certificate, and its revocation. Sealed grants wait in link_grants for the new device to fetch them.
+const V2 = `
+ALTER TABLE devices ADD COLUMN identity_pk BLOB;
+ALTER TABLE devices ADD COLUMN certificate BLOB;
+ALTER TABLE devices ADD COLUMN created_at INTEGER;
+ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+ALTER TABLE devices ADD COLUMN revocation BLOB;
+CREATE INDEX devices_by_identity ON devices (identity_pk);
+CREATE TABLE link_grants (
+  link_id BLOB PRIMARY KEY,
+  device_pk BLOB NOT NULL,
+  grant_box BLOB NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
 /** Create the schema on a fresh database, or check that an existing one is a version this code knows. */
 export function migrate(db: Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
@@ -59,10 +76,15 @@ export function migrate(db: Database): void {
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema ${current} is newer than this relay (${SCHEMA_VERSION})`);
   }
-  if (current === 0) {
+  const steps: [number, string][] = [
+    [1, V1],
+    [2, V2],
+  ];
+  for (const [version, sql] of steps) {
+    if (current >= version) continue;
     db.transaction(() => {
-      db.exec(V1);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version);
     })();
   }
   // An index, not a schema change (no version bump): counting a device's rooms for MAX_ROOMS_PER_DEVICE must not

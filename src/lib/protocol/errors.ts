@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'bad_certificate',
   'grant_not_found',
   'grant_too_large',
+  'too_many_devices',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -274,7 +274,11 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
     case 'deviceList':
       w.varUint(frame.devices.length);
       for (const d of frame.devices) {
-        w.fixed(d.signPublic).fixed(d.boxPublic).varUint(d.createdAt).varUint(d.lastSeen).varUint(d.revokedAt);
+        w.fixed(d.signPublic)
+          .fixed(d.boxPublic)
+          .varUint(d.createdAt)
+          .varUint(d.lastSeen)
+          .varUint(d.revokedAt);
       }
       return w.finish();
   }
@@ -415,7 +419,12 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
     case 'grant':
       return { type, linkId: r.fixed(LINK_ID_BYTES), grant: readGrant(r) };
     case 'revokeDevice':
-      return { type, device: r.fixed(PUBLIC_KEY_BYTES), at: r.varUint(), signature: r.fixed(SIGNATURE_BYTES) };
+      return {
+        type,
+        device: r.fixed(PUBLIC_KEY_BYTES),
+        at: r.varUint(),
+        signature: r.fixed(SIGNATURE_BYTES),
+      };
     case 'deviceRevoked':
       return { type, device: r.fixed(PUBLIC_KEY_BYTES) };
     case 'listDevices':
