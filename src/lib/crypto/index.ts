@@ -20,3 +20,4 @@ export { deriveInviteKeys, INVITE_SECRET_BYTES, type InviteKeys } from './invite
 export { keyFingerprint, formatFingerprint } from './fingerprint';
 export { toBase64Url, fromBase64Url } from './base64';
 export { sha256 } from './sha256';
+export { deriveLinkKeys, linkComparison, LINK_SECRET_BYTES, type LinkKeys } from './link';

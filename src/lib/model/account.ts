@@ -36,13 +36,18 @@ export function validateNewAccount(input: NewAccount): void {
   if (name.length > MAX_NAME_CHARS) {
     throw new AccountError('name_too_long', `Names can be at most ${MAX_NAME_CHARS} characters.`);
   }
-  if (input.passphrase.length < MIN_PASSPHRASE_CHARS) {
+  validatePassphrase(input.passphrase, input.confirm);
+}
+
+/** A new passphrase for this device: long enough, and typed the same twice. */
+export function validatePassphrase(passphrase: string, confirm: string): void {
+  if (passphrase.length < MIN_PASSPHRASE_CHARS) {
     throw new AccountError(
       'passphrase_too_short',
       `Choose a passphrase of at least ${MIN_PASSPHRASE_CHARS} characters. A few unrelated words work well.`,
     );
   }
-  if (input.passphrase !== input.confirm) {
+  if (passphrase !== confirm) {
     throw new AccountError('passphrases_differ', 'The two passphrases are not the same. Type them again.');
   }
 }

@@ -64,7 +64,8 @@ export class Conversation {
     private readonly profile: Profile,
   ) {
     this.room = record.room;
-    this.me = toHex(keyring.signPublic);
+    // The person, not the device: messages, introductions and receipts from any of their devices are theirs.
+    this.me = toHex(keyring.identity.signPublic);
     const keys = new Map(
       Object.entries(record.keys).map(([epoch, key]) => [Number(epoch), fromBase64Url(key)]),
     );
@@ -143,6 +144,11 @@ export class Conversation {
   therapist(): PersonEntry | null {
     for (const person of this.people().values()) if (person.role === 'therapist') return person;
     return null;
+  }
+
+  /** True once the relay's history of this room has all reached this device (since it last connected). */
+  get caughtUp(): boolean {
+    return this.sync.caughtUp;
   }
 
   /** Number of envelopes refused as forged, replayed or unreadable: shown in the conversation. */

@@ -18,16 +18,12 @@ import {
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
+import { Devices, type DeviceEvent } from './devices';
+import { relayUrl } from './relayUrl';
 import { Profile, RoomRecord } from './schemas';
 
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
-
-/** Where the relay's socket lives: the same origin that served the app. */
-function relayUrl(): string {
-  const { protocol, host } = window.location;
-  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}/sync`;
-}
 
 /**
  * An unlocked device: its keys (in memory only), its profile, one relay connection, and every conversation it
@@ -36,6 +32,8 @@ function relayUrl(): string {
 export class Session {
   readonly connection: RelayConnection;
   readonly conversations = new Map<string, Conversation>();
+  /** This account's devices: link, list, remove. */
+  readonly devices: Devices;
   private readonly listeners = new Set<() => void>();
 
   private constructor(
@@ -45,6 +43,8 @@ export class Session {
     readonly profile: Profile,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
+    this.devices = new Devices(keyring, records, this.connection, profile, () => this.waitForRelay());
+    this.connection.onRevoked(() => this.notify());
   }
 
   /** Load the profile and every room from the store, then start syncing. */
@@ -66,6 +66,21 @@ export class Session {
     return this.connection.status;
   }
 
+  /** True on a device linked to an account whose first device is elsewhere. */
+  get linked(): boolean {
+    return this.keyring.linked;
+  }
+
+  /** True once the relay said this device was removed from the account: nothing written here can be sent. */
+  get removed(): boolean {
+    return this.connection.revoked;
+  }
+
+  /** Audit hook: a device of this account was linked or removed from here. */
+  onDeviceEvent(listener: (event: DeviceEvent) => void): () => void {
+    return this.devices.onDeviceEvent(listener);
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -84,6 +99,8 @@ export class Session {
    * invite); throws `RelayError('offline')` without it.
    */
   async createInvite(label: string): Promise<{ link: string; room: string }> {
+    // An invite is signed with the identity's key, which only the first device holds.
+    if (this.keyring.linked) throw new RelayError('not_identity', 'Invites are made on the first device.');
     await this.waitForRelay();
     const { room, roomKey } = newRoom();
     await this.connection.request(
@@ -150,7 +167,7 @@ export class Session {
     );
     const payload = openInvite(link, fetched.box);
     const existing = this.conversations.get(payload.room);
-    const { signature } = signClaim(link.secret, this.keyring);
+    const { signature } = signClaim(link.secret, this.keyring.identity);
     await this.connection.request(
       { type: 'claimInvite', inviteId, signature },
       'claimed',

@@ -17,12 +17,18 @@ export interface VaultRow {
   nonce: Uint8Array;
   ciphertext: Uint8Array;
   createdAt: number;
+  /**
+   * The identity a linked device acts for (the account's first device's keys); absent on that first device,
+   * whose own keys are the identity.
+   */
+  identitySignPublic?: Uint8Array;
+  identityBoxPublic?: Uint8Array;
 }
 
 /** An encrypted JSON record (profile, a room's keys and names); `id` is the AEAD's associated data. */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room';
+  kind: 'profile' | 'room' | 'devices';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

@@ -1,6 +1,33 @@
 /** What model/ uses of the sync layer. */
-export { cryptoReady, WrongPassphraseError, DecryptError } from '../crypto';
-export { createVault, unlockVault, hasVault, NoAccountError, type Keyring } from './keyring';
+export {
+  cryptoReady,
+  WrongPassphraseError,
+  DecryptError,
+  generateDeviceKeys,
+  type DeviceKeys,
+} from '../crypto';
+export {
+  createVault,
+  createLinkedVault,
+  unlockVault,
+  hasVault,
+  NoAccountError,
+  type Keyring,
+  type PublicKeys,
+} from './keyring';
+export {
+  comparisonFor,
+  decodeLinkCode,
+  encodeLinkCode,
+  LinkError,
+  LinkGrant,
+  linkIdFor,
+  newLinkSecret,
+  openGrant,
+  sealGrant,
+  type LinkCode,
+} from './deviceLink';
+export { signDeviceCertificate, signRevocation } from './deviceCertificate';
 export { RecordStore } from './records';
 export { RelayConnection, RelayError, type ConnectionStatus } from './relayConnection';
 export { RoomSync, REMOTE_ORIGIN, type RoomEvent } from './roomSync';

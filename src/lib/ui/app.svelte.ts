@@ -1,6 +1,7 @@
 import {
   accountExists,
   createAccount,
+  DeviceLinkRequest,
   unlock as unlockAccount,
   type ConnectionStatus,
   type NewAccount,
@@ -18,6 +19,8 @@ class AppState {
   status = $state<ConnectionStatus>('offline');
   revision = $state(0);
   session = $state.raw<Session | null>(null);
+  /** While this device is being linked to an account on another device. */
+  linkRequest = $state.raw<DeviceLinkRequest | null>(null);
   private detach: (() => void)[] = [];
 
   async start(): Promise<void> {
@@ -27,6 +30,23 @@ class AppState {
 
   async create(input: NewAccount): Promise<void> {
     this.attach(await createAccount(input));
+  }
+
+  async startLink(): Promise<void> {
+    this.linkRequest?.cancel();
+    this.linkRequest = await DeviceLinkRequest.start();
+  }
+
+  cancelLink(): void {
+    this.linkRequest?.cancel();
+    this.linkRequest = null;
+  }
+
+  async finishLink(passphrase: string, confirm: string): Promise<void> {
+    if (!this.linkRequest) return;
+    const session = await this.linkRequest.finish(passphrase, confirm);
+    this.linkRequest = null;
+    this.attach(session);
   }
 
   async unlock(passphrase: string): Promise<void> {

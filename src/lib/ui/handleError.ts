@@ -1,6 +1,15 @@
-import { AccountError, InviteError, MessageError, RelayError, WrongPassphraseError } from '$lib/model';
+import {
+  AccountError,
+  DeviceError,
+  InviteError,
+  LinkError,
+  MessageError,
+  RelayError,
+  WrongPassphraseError,
+} from '$lib/model';
 
-export type ErrorContext = 'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite';
+export type ErrorContext =
+  'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite' | 'link-device' | 'devices';
 
 const RELAY_WORDS: Record<string, string> = {
   offline: 'You are offline. This needs a connection; try again when you are back online.',
@@ -12,6 +21,11 @@ const RELAY_WORDS: Record<string, string> = {
   not_a_member: 'You are no longer part of this conversation.',
   envelope_too_large: 'This message is too large to send.',
   rate_limited: 'You are sending very quickly. Wait a moment and try again.',
+  device_revoked: 'This device was removed from your account. It can no longer send or receive.',
+  device_exists: 'That device is already linked to an account. Start linking again on the new device.',
+  not_identity: 'Only the first device of your account can do this.',
+  bad_certificate: 'The server did not accept this approval. Start linking again.',
+  too_many_devices: 'This account has as many linked devices as it can hold. Remove one first.',
 };
 
 /** The one place errors become words a person can act on. Unknown errors are logged without content. */
@@ -19,6 +33,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
   if (error instanceof WrongPassphraseError)
     return 'That passphrase is not right. Nothing was unlocked; try again.';
   if (error instanceof MessageError || error instanceof AccountError) return error.message;
+  if (error instanceof LinkError || error instanceof DeviceError) return error.message;
   if (error instanceof InviteError) {
     if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
     if (error.code === 'tampered') {
