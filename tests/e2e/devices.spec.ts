@@ -1,5 +1,21 @@
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import { message, newDevice, pairedDevices, send, shownTexts, THERAPIST_PASSPHRASE } from './support';
+
+/** The screen passes an accessibility scan and fits a 320 px wide phone. */
+async function expectUsableOnSmallPhone(page: Page): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 640 });
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
+  if (size) await page.setViewportSize(size);
+}
 
 test('@identity a therapist links a laptop that gets the whole history and can write, then removes it', async ({
   browser,
@@ -16,13 +32,16 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   const code = await laptop.page.getByTestId('link-code').inputValue();
   expect(code).toMatch(/^hearth-link-1\./);
   const laptopNumber = await laptop.page.getByTestId('link-comparison').innerText();
+  await expectUsableOnSmallPhone(laptop.page);
 
   // The phone reads the code, shows the same number, names the laptop and approves.
+  await phone.page.getByRole('link', { name: '← Conversations' }).click();
   await phone.page.getByRole('link', { name: 'Devices' }).click();
   await expect(phone.page.getByRole('heading', { name: 'Devices' })).toBeVisible();
   await phone.page.getByLabel('Code from the new device').fill(code);
   await phone.page.getByRole('button', { name: 'Check code' }).click();
   await expect(phone.page.getByTestId('approve-comparison')).toHaveText(laptopNumber);
+  await expectUsableOnSmallPhone(phone.page);
   await phone.page.getByLabel('Name this device').fill('Laptop');
   await phone.page.getByRole('button', { name: 'The numbers match: link this device' }).click();
   await expect(phone.page.getByText('Laptop is linked.')).toBeVisible();
@@ -65,7 +84,7 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   );
 
   // The client never shows it, while the phone's later message still arrives.
-  await phone.page.getByRole('link', { name: 'Hearth' }).click();
+  await phone.page.getByRole('link', { name: '← Conversations' }).click();
   await phone.page.getByTestId('conversation-list').getByRole('link').first().click();
   await send(phone.page, 'From the phone after removing the laptop.');
   await expect(message(client.page, 'From the phone after removing the laptop.')).toBeVisible();
