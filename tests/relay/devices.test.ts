@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesEqual } from '../../src/lib/protocol/hex';
 import { LINK_ID_BYTES, MAX_REVOKE_BODY_BYTES } from '../../src/lib/protocol/limits';
@@ -11,7 +13,7 @@ import {
   type TestDevice,
 } from '../helpers/relayClient';
 import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
-import type { RunningRelay } from '../helpers/relayProcess';
+import { makeDataDir, startRelay, type RunningRelay } from '../helpers/relayProcess';
 
 const CLOSE_DEVICE_REVOKED = 4004;
 
@@ -225,3 +227,50 @@ for (const backend of RELAY_BACKENDS) {
     });
   });
 }
+
+describe('a relay database from before linked devices', () => {
+  it('is migrated in place: its rooms and members stay, and its identities can link devices', async () => {
+    const dataDir = makeDataDir();
+    const identity = makeDevice();
+    const room = randomBytesOf(16);
+    // Schema version 1 exactly as released (sqliteSchema.ts V1), with one room and its creator.
+    const db = new Database(path.join(dataDir, 'hearth.sqlite'));
+    db.exec(`
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      CREATE TABLE devices (sign_pk BLOB PRIMARY KEY, box_pk BLOB NOT NULL, first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL);
+      CREATE TABLE rooms (room BLOB PRIMARY KEY, head_seq INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+      CREATE TABLE members (room BLOB NOT NULL REFERENCES rooms(room), sign_pk BLOB NOT NULL, box_pk BLOB NOT NULL,
+        proof BLOB NOT NULL, invite_id BLOB NOT NULL, added_at INTEGER NOT NULL, UNIQUE (room, sign_pk));
+      CREATE TABLE envelopes (room BLOB NOT NULL REFERENCES rooms(room), seq INTEGER NOT NULL, id BLOB NOT NULL,
+        author BLOB NOT NULL, clock INTEGER NOT NULL, bytes BLOB NOT NULL, received_at INTEGER NOT NULL,
+        PRIMARY KEY (room, seq), UNIQUE (room, id), UNIQUE (room, author, clock));
+      CREATE TABLE invites (invite_id BLOB PRIMARY KEY, room BLOB NOT NULL REFERENCES rooms(room),
+        claim_pk BLOB NOT NULL, expires_at INTEGER NOT NULL, box BLOB NOT NULL, created_by BLOB NOT NULL,
+        created_at INTEGER NOT NULL, used_by BLOB, used_at INTEGER);
+      INSERT INTO schema_version (version) VALUES (1);
+    `);
+    const key = Buffer.from(identity.publicKey);
+    const box = Buffer.from(identity.boxPublic);
+    db.prepare('INSERT INTO devices VALUES (?, ?, 1, 1)').run(key, box);
+    db.prepare('INSERT INTO rooms VALUES (?, 0, 1)').run(Buffer.from(room));
+    db.prepare(`INSERT INTO members VALUES (?, ?, ?, x'', x'', 1)`).run(Buffer.from(room), key, box);
+    db.close();
+
+    const relay = await startRelay({ dataDir });
+    try {
+      const phone = await RelayClient.connectAs(relay.wsUrl, identity);
+      expect((await phone.subscribe(room)).members.members).toHaveLength(1);
+      const laptop = makeDevice();
+      phone.sendFrame(linkFrame(identity, laptop));
+      await phone.waitFor('deviceLinked');
+      const client = await RelayClient.connectAs(relay.wsUrl, laptop);
+      expect((await client.append(makeEnvelope({ author: laptop, room, clock: 1 }).bytes)).seq).toBe(1);
+      client.close();
+      phone.close();
+    } finally {
+      await relay.stop();
+      relay.removeData();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { toHex } from '../protocol/hex';
+import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import {
   comparisonFor,
   decodeLinkCode,
@@ -11,7 +11,6 @@ import {
   toBase64Url,
   type Keyring,
 } from '../sync';
-import { fromHex, bytesEqual } from '../protocol/hex';
 import { DeviceNames, RoomRecord, type Profile } from './schemas';
 
 /** A device of this person's account, as the Devices screen shows it. */
