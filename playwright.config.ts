@@ -28,6 +28,12 @@ export default defineConfig({
     timeout: 240_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: { PORT: String(E2E_PORT), DATA_DIR: E2E_DATA_DIR, LOG_LEVEL: 'warn' },
+    // PUSH_ALLOW_INSECURE_ENDPOINTS: notifications.spec.ts stands in for a push service on http://127.0.0.1.
+    env: {
+      PORT: String(E2E_PORT),
+      DATA_DIR: E2E_DATA_DIR,
+      LOG_LEVEL: 'warn',
+      PUSH_ALLOW_INSECURE_ENDPOINTS: 'true',
+    },
   },
 });

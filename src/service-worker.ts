@@ -19,7 +19,7 @@ const SHELL = new URL('200.html', self.location.href).pathname;
 
 // Relay endpoints. A navigation to one of these (someone opening /healthz in a tab) must reach the relay,
 // not be answered with the app shell.
-const NETWORK_ONLY_PREFIXES = ['/sync', '/healthz', '/metrics'].map(
+const NETWORK_ONLY_PREFIXES = ['/sync', '/healthz', '/metrics', '/push'].map(
   (path) => new URL(`.${path}`, self.location.href).pathname,
 );
 
@@ -84,6 +84,39 @@ self.addEventListener('fetch', (event) => {
   }
   // Anything else (blob downloads, relay HTTP) goes to the network untouched and is never cached.
 });
+
+// Notifications. Whatever a push carries, the notification says only these fixed words: no name, no text, no
+// room, so a locked phone's screen reveals nothing. The relay's payload is content-free too; it is not even read.
+const NOTIFICATION_TITLE = 'Hearth';
+const NOTIFICATION_BODY = 'New message in Hearth';
+// One tag: a second push replaces the notification rather than stacking a list of them.
+const NOTIFICATION_TAG = 'hearth-new-message';
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(
+    self.registration.showNotification(NOTIFICATION_TITLE, {
+      body: NOTIFICATION_BODY,
+      tag: NOTIFICATION_TAG,
+      icon: new URL('icons/icon-192.png', self.location.href).pathname,
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openApp());
+});
+
+/** Focus an open Hearth window if there is one, else open the app; it asks for the passphrase if locked. */
+async function openApp(): Promise<void> {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (open) {
+    await open.focus();
+    return;
+  }
+  await self.clients.openWindow(new URL('./', self.location.href).href);
+}
 
 async function cacheFirst(path: string, request: Request): Promise<Response> {
   const cache = await caches.open(CACHE);

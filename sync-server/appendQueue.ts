@@ -10,6 +10,9 @@ export interface PendingAppend {
   settle(outcome: AppendOutcome): void;
 }
 
+/** Told, after a commit, which devices' envelopes were newly stored in a room (the push notifier listens). */
+export type CommittedListener = (room: Uint8Array, authors: Uint8Array[]) => void;
+
 /** A batch stops growing at this many envelope bytes; the rest go in the next transaction. */
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -28,6 +31,7 @@ export class AppendQueue {
     private readonly storage: RelayStorage,
     private readonly fanout: Fanout,
     private readonly log: Logger,
+    private readonly onCommitted: CommittedListener = () => {},
   ) {}
 
   enqueue(append: PendingAppend): void {
@@ -84,7 +88,10 @@ export class AppendQueue {
       for (const p of batch) this.settle(p, failed);
       return;
     }
-    const committed = new Map<string, { room: Uint8Array; deliveries: Delivery[] }>();
+    const committed = new Map<
+      string,
+      { room: Uint8Array; deliveries: Delivery[]; authors: Map<string, Uint8Array> }
+    >();
     batch.forEach((p, i) => {
       const outcome = outcomes[i];
       this.settle(p, outcome);
@@ -92,17 +99,24 @@ export class AppendQueue {
       const key = toHex(p.item.room);
       let room = committed.get(key);
       if (!room) {
-        room = { room: p.item.room, deliveries: [] };
+        room = { room: p.item.room, deliveries: [], authors: new Map() };
         committed.set(key, room);
       }
       room.deliveries.push({ seq: outcome.seq, envelope: p.item.bytes });
+      room.authors.set(toHex(p.item.author), p.item.author);
     });
-    for (const { room, deliveries } of committed.values()) {
+    for (const { room, deliveries, authors } of committed.values()) {
       try {
         this.fanout.publish({ type: 'appended', room, deliveries });
       } catch (error) {
         // Stored and acked already; a subscriber that missed this catches up on the next gap or subscribe.
         this.log.error({ err: error }, 'fan-out failed');
+      }
+      try {
+        this.onCommitted(room, [...authors.values()]);
+      } catch (error) {
+        // Notifications are a courtesy on top of delivery: their failure never touches the commit.
+        this.log.error({ err: error }, 'commit listener failed');
       }
     }
   }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   AUTH_TIMEOUT_MS,
   MAX_ROOMS_PER_DEVICE,
+  PUSH_COALESCE_MS,
   RATE_ENVELOPES_BURST,
   RATE_ENVELOPES_PER_SECOND,
 } from '../src/lib/protocol/limits';
@@ -25,6 +26,19 @@ function findRepoRoot(from: string): string {
 
 // An empty variable (`PORT=`) means "not set", as in most shells' and CI systems' intent.
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+/**
+ * The contact a push service may use about this relay's notifications (RFC 8292 `sub`): a mailto: address or an
+ * https: URL, as web-push accepts. Operators should set their own; some push services refuse a localhost one.
+ */
+const VapidSubject = z
+  .string()
+  .refine(
+    (value) => /^mailto:[^@\s]+@[^@\s]+$/.test(value) || /^https:\/\/[^\s/]+/.test(value),
+    'expected mailto:someone@example.org or an https: URL',
+  );
+
+const Flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const Env = z.object({
   PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(8080)),
@@ -55,6 +69,13 @@ const Env = z.object({
     unsetIfEmpty,
     z.coerce.number().int().min(1).max(1_000_000).default(MAX_ROOMS_PER_DEVICE),
   ),
+  VAPID_SUBJECT: z.preprocess(unsetIfEmpty, VapidSubject.default('mailto:admin@localhost')),
+  // Tests and local development only: lets a device register an http:// push endpoint on a loopback host.
+  PUSH_ALLOW_INSECURE_ENDPOINTS: z.preprocess(unsetIfEmpty, Flag.default(false)),
+  PUSH_COALESCE_MS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number().int().min(0).max(86_400_000).default(PUSH_COALESCE_MS),
+  ),
 });
 
 export interface Config {
@@ -74,6 +95,12 @@ export interface Config {
   rateEnvelopesPerSecond: number;
   rateEnvelopesBurst: number;
   maxRoomsPerDevice: number;
+  /** The VAPID `sub` claim: who push services can contact about this relay. */
+  vapidSubject: string;
+  /** Accept http:// push endpoints on loopback hosts (tests); production requires https://. */
+  pushAllowInsecureEndpoints: boolean;
+  /** At most one push per device in this many ms. */
+  pushCoalesceMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -105,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       rateEnvelopesPerSecond: e.RATE_ENVELOPES_PER_SECOND,
       rateEnvelopesBurst: e.RATE_ENVELOPES_BURST,
       maxRoomsPerDevice: e.MAX_ROOMS_PER_DEVICE,
+      vapidSubject: e.VAPID_SUBJECT,
+      pushAllowInsecureEndpoints: e.PUSH_ALLOW_INSECURE_ENDPOINTS,
+      pushCoalesceMs: e.PUSH_COALESCE_MS,
     },
   };
 }

@@ -6,6 +6,8 @@ import type { Fanout } from './fanout';
 import type { DeviceLimits } from './limits/deviceLimits';
 import type { Logger } from './log';
 import type { RelayMetrics } from './metrics';
+import type { RoomPresence } from './push/roomPresence';
+import type { VapidKeyPair } from './storage/RelayStorage';
 import type { RelayStorage } from './storage/RelayStorage';
 
 /** The relay's shared services, handed to every connection and handler. */
@@ -22,4 +24,8 @@ export interface RelayContext {
   deviceLimits: DeviceLimits;
   /** Authenticated sockets by device, in this process: a revocation closes them. */
   deviceSockets: DeviceSockets;
+  /** Which devices read which rooms on this process (no push for a room a device is reading). */
+  presence: RoomPresence;
+  /** The relay's VAPID key pair; its public half is served at /push/vapid-public-key. */
+  vapid: VapidKeyPair;
 }

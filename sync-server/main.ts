@@ -8,6 +8,9 @@ import { openFanout } from './fanout/openFanout';
 import { deviceLimitsFor } from './limits/deviceLimits';
 import { createLogger } from './log';
 import { RelayMetrics } from './metrics';
+import { PushNotifier } from './push/pushNotifier';
+import { RoomPresence } from './push/roomPresence';
+import { loadVapidKeys } from './push/vapidKeys';
 import { createRelayServer, type RelayServer } from './server';
 import { describeStorage, openStorage } from './storage/openStorage';
 
@@ -24,16 +27,32 @@ const log = createLogger(config.logLevel);
 const storage = await openOrExit('storage', () => openStorage(config, log));
 const blobs = await openOrExit('blob storage', () => openBlobStorage(config, log));
 const fanout = await openOrExit('fan-out', () => openFanout(config, storage, log));
+const vapid = await openOrExit('VAPID keys', () => loadVapidKeys(storage));
+const metrics = new RelayMetrics();
+const presence = new RoomPresence();
+const notifier = new PushNotifier({
+  storage,
+  presence,
+  metrics,
+  log,
+  vapid,
+  vapidSubject: config.vapidSubject,
+  coalesceMs: config.pushCoalesceMs,
+});
 const ctx: RelayContext = {
   config,
   storage,
   blobs,
   fanout,
   log,
-  appendQueue: new AppendQueue(storage, fanout, log),
-  metrics: new RelayMetrics(),
+  appendQueue: new AppendQueue(storage, fanout, log, (room, authors) =>
+    notifier.roomCommitted(room, authors),
+  ),
+  metrics,
   deviceLimits: deviceLimitsFor(config),
   deviceSockets: new DeviceSockets(),
+  presence,
+  vapid,
 };
 const relay = createRelayServer(ctx);
 
@@ -82,6 +101,7 @@ async function shutdown(signal: string): Promise<void> {
   for (const connection of connections) connection.stopReading();
   await Promise.all(connections.map((connection) => connection.idle()));
   await ctx.appendQueue.idle();
+  await notifier.idle();
   for (const connection of connections) connection.close(CLOSE_RESTART, 'relay restarting');
   await socketsClosed(relay);
   await fanout.close();

@@ -23,6 +23,9 @@ export class RelayMetrics {
   readonly errors: Counter<'code'>;
   readonly catchUpPages: Counter;
   readonly envelopesStored: Counter;
+  readonly pushesSent: Counter;
+  readonly pushesFailed: Counter<'reason'>;
+  readonly pushesCoalesced: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -69,6 +72,22 @@ export class RelayMetrics {
     this.envelopesStored = new Counter({
       name: 'hearth_envelopes_stored_total',
       help: 'Envelopes newly stored (retries acked with their old seq are not counted)',
+      registers,
+    });
+    this.pushesSent = new Counter({
+      name: 'hearth_pushes_sent_total',
+      help: 'Content-free Web Push notifications a push service accepted',
+      registers,
+    });
+    this.pushesFailed = new Counter({
+      name: 'hearth_pushes_failed_total',
+      help: 'Pushes not accepted, by reason: gone (404/410, subscription deleted), refused, unreachable',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.pushesCoalesced = new Counter({
+      name: 'hearth_pushes_coalesced_total',
+      help: 'Pushes skipped because the device had one within the coalescing window',
       registers,
     });
   }

@@ -8,6 +8,7 @@ import { serveHealth } from './http/health';
 import { serveMetrics } from './http/metrics';
 import { REVOKE_PATH, serveRevokeDevice } from './http/revokeDevice';
 import { serveStatic } from './http/static';
+import { serveVapidPublicKey, VAPID_PUBLIC_KEY_PATH } from './http/vapidPublicKey';
 
 export const SYNC_PATH = '/sync';
 
@@ -25,8 +26,8 @@ export interface RelayServer {
 }
 
 /**
- * The relay's HTTP server: /healthz, /metrics, POST /devices/revoke, the WebSocket at /sync, and the built PWA for
- * everything else.
+ * The relay's HTTP server: /healthz, /metrics, POST /devices/revoke, /push/vapid-public-key, the WebSocket at /sync,
+ * and the built PWA for everything else.
  */
 export function createRelayServer(ctx: RelayContext): RelayServer {
   const connections = new Set<Connection>();
@@ -42,7 +43,9 @@ export function createRelayServer(ctx: RelayContext): RelayServer {
           ? serveMetrics(res, ctx.metrics)
           : pathname === REVOKE_PATH
             ? serveRevokeDevice(req, res, ctx)
-            : serveStatic(req, res, ctx.config.buildDir);
+            : pathname === VAPID_PUBLIC_KEY_PATH
+              ? serveVapidPublicKey(res, ctx.vapid.publicKey)
+              : serveStatic(req, res, ctx.config.buildDir);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'http request failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -32,6 +32,8 @@ export interface SubscriptionDeps {
   storage: RelayStorage;
   fanout: Fanout;
   log: Logger;
+  /** Called once when the subscription ends, however it ends. */
+  onClose?: () => void;
 }
 
 /**
@@ -73,9 +75,11 @@ export class Subscription {
   }
 
   close(): void {
+    const wasActive = this.active;
     this.active = false;
     this.unsubscribe();
     this.ackedAhead.clear();
+    if (wasActive) this.deps.onClose?.();
   }
 
   private onEvent(event: RoomEvent): void {

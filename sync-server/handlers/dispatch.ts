@@ -14,6 +14,8 @@ import { handleGetInvite } from './getInvite';
 import { handleLinkDevice } from './linkDevice';
 import { handleListDevices } from './listDevices';
 import { handlePutInvite } from './putInvite';
+import { handlePushSubscribe } from './pushSubscribe';
+import { handlePushUnsubscribe } from './pushUnsubscribe';
 import { handlePutSnapshot } from './putSnapshot';
 import { handleRevokeDevice } from './revokeDevice';
 import { handleSubscribe } from './subscribe';
@@ -55,6 +57,10 @@ export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayCo
       return handleRevokeDevice(session, authed(session), frame, ctx);
     case 'listDevices':
       return handleListDevices(session, authed(session), ctx);
+    case 'pushSubscribe':
+      return handlePushSubscribe(session, authed(session), frame, ctx);
+    case 'pushUnsubscribe':
+      return handlePushUnsubscribe(session, authed(session), frame, ctx);
     default:
       throw new RelayError('malformed_frame', `clients may not send ${wireName(frame.type)}`);
   }

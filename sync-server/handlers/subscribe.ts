@@ -28,6 +28,7 @@ export async function handleSubscribe(
     storage: ctx.storage,
     fanout: ctx.fanout,
     log: session.log,
+    onClose: ctx.presence.enter(frame.room, device.signPublic),
   });
   session.subscriptions.set(key, subscription);
   subscription.start();

@@ -54,6 +54,22 @@ export interface RelayStorage {
   listRoomDevices(room: Uint8Array): Promise<RoomDevice[]>;
   /** Every room the identity is a member of. */
   listRoomsOf(identity: Uint8Array): Promise<Uint8Array[]>;
+  /**
+   * Keep a device's push subscription. An endpoint belongs to one browser, so registering it moves it to this
+   * device; the device's subscriptions beyond `maxPerDevice` (the oldest first) are dropped in the same transaction.
+   */
+  putPushSubscription(subscription: PushSubscriptionRecord, maxPerDevice: number, now: number): Promise<void>;
+  /** Forget this device's subscription with `endpoint`; false if it had none. */
+  deletePushSubscription(device: Uint8Array, endpoint: string): Promise<boolean>;
+  /** Forget an endpoint the push service no longer accepts (404/410), whichever device registered it. */
+  deletePushEndpoint(endpoint: string): Promise<void>;
+  /** The push subscriptions of every member of `room`. */
+  listPushTargets(room: Uint8Array): Promise<PushSubscriptionRecord[]>;
+  /**
+   * The relay's VAPID key pair: `candidate` is kept if none is stored yet, else the stored pair is returned, so
+   * relays starting together over one database agree on one pair.
+   */
+  claimVapidKeys(candidate: VapidKeyPair): Promise<VapidKeyPair>;
   close(): Promise<void>;
 }
 
@@ -77,6 +93,24 @@ export interface NewLinkedDevice {
 }
 
 export type LinkOutcome = 'linked' | 'exists' | 'too_many';
+
+/** A browser's PushSubscription as a device registered it (RFC 8030 endpoint, RFC 8291 keys). */
+export interface PushSubscriptionRecord {
+  /** The device's signing key. */
+  device: Uint8Array;
+  /** The push service URL; its path is a capability, so it is never logged. */
+  endpoint: string;
+  /** The browser's uncompressed P-256 public key (65 bytes). */
+  p256dh: Uint8Array;
+  /** The browser's 16-byte auth secret. */
+  auth: Uint8Array;
+}
+
+/** VAPID (RFC 8292) keys as web-push writes them: URL-safe base64 of the raw P-256 public point and private scalar. */
+export interface VapidKeyPair {
+  publicKey: string;
+  privateKey: string;
+}
 
 export interface DeviceKeys {
   signPublic: Uint8Array;

@@ -14,6 +14,7 @@ import {
 import { sameInvite, toStoredInvite } from './inviteRow';
 import { commitAppendBatch } from './postgresAppend';
 import { migratePostgres } from './postgresMigrations';
+import { PostgresPushStorage } from './postgresPush';
 import { guardStorage, inTransaction } from './pgTransaction';
 import { bytea, pgTypes } from './pgTypes';
 import type {
@@ -28,9 +29,11 @@ import type {
   NewLinkedDevice,
   Page,
   PageLimits,
+  PushSubscriptionRecord,
   PutInviteOutcome,
   RelayStorage,
   StoredInvite,
+  VapidKeyPair,
 } from './RelayStorage';
 
 // Rows are parsed once where they leave SQL (STYLE.md rule 4); pg returns bytea as Buffer and, with the parser
@@ -70,7 +73,11 @@ export async function openPostgresStorage(url: string, log: Logger): Promise<Rel
 }
 
 class PostgresStorage implements RelayStorage {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly push: PostgresPushStorage;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.push = new PostgresPushStorage(pool);
+  }
 
   ping(): Promise<void> {
     return guardStorage(async () => {
@@ -308,6 +315,31 @@ class PostgresStorage implements RelayStorage {
       const result = await this.pool.query('SELECT room FROM members WHERE sign_pk = $1', [bytea(identity)]);
       return result.rows.map((raw) => RoomRow.parse(raw).room);
     });
+  }
+
+  putPushSubscription(
+    subscription: PushSubscriptionRecord,
+    maxPerDevice: number,
+    now: number,
+  ): Promise<void> {
+    return this.push.put(subscription, maxPerDevice, now);
+  }
+
+  deletePushSubscription(device: Uint8Array, endpoint: string): Promise<boolean> {
+    return this.push.deleteOwn(device, endpoint);
+  }
+
+  deletePushEndpoint(endpoint: string): Promise<void> {
+    return this.push.deleteEndpoint(endpoint);
+  }
+
+  listPushTargets(room: Uint8Array): Promise<PushSubscriptionRecord[]> {
+    return this.push.targets(room);
+  }
+
+  claimVapidKeys(candidate: VapidKeyPair): Promise<VapidKeyPair> {
+    // In the database, not a file: every relay behind the load balancer must sign with the same key.
+    return this.push.claimVapid(candidate, Date.now());
   }
 
   close(): Promise<void> {

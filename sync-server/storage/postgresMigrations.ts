@@ -64,6 +64,28 @@ CREATE TABLE invites (
   },
   {
     version: 2,
+    name: 'web push',
+    // vapid_keys holds one row (id = 1), inserted ON CONFLICT DO NOTHING: relays starting together keep one pair.
+    sql: `
+CREATE TABLE push_subscriptions (
+  endpoint text PRIMARY KEY,
+  device bytea NOT NULL,
+  p256dh bytea NOT NULL,
+  auth bytea NOT NULL,
+  registered_at bigint NOT NULL,
+  registered bigint GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX push_subscriptions_by_device ON push_subscriptions (device);
+CREATE TABLE vapid_keys (
+  id smallint PRIMARY KEY CHECK (id = 1),
+  public_key text NOT NULL,
+  private_key text NOT NULL,
+  created_at bigint NOT NULL
+);
+`,
+  },
+  {
+    version: 3,
     name: 'linked devices',
     // A device row gains the identity it acts for (NULL: its key is the identity), the identity's certificate and
     // its revocation; sealed grants wait in link_grants for the new device to fetch them.

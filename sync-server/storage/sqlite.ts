@@ -16,6 +16,8 @@ import { sameInvite, toStoredInvite } from './inviteRow';
 import { judgeAppend } from './judgeAppend';
 import { StorageError } from './StorageError';
 import { migrate } from './sqliteSchema';
+import { SqlitePushSubscriptions } from './sqlitePush';
+import { claimVapidFile } from './vapidFile';
 import type {
   AppendItem,
   AppendOutcome,
@@ -28,9 +30,11 @@ import type {
   NewLinkedDevice,
   Page,
   PageLimits,
+  PushSubscriptionRecord,
   PutInviteOutcome,
   RelayStorage,
   StoredInvite,
+  VapidKeyPair,
 } from './RelayStorage';
 
 // Rows are parsed once where they leave SQL (STYLE.md rule 4); better-sqlite3 returns BLOBs as Buffers.
@@ -62,13 +66,18 @@ export function openSqliteStorage(dataDir: string): RelayStorage {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteStorage(db);
+  return new SqliteStorage(db, dataDir);
 }
 
 class SqliteStorage implements RelayStorage {
   private readonly s;
+  private readonly push: SqlitePushSubscriptions;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly dataDir: string,
+  ) {
+    this.push = new SqlitePushSubscriptions(db);
     this.s = {
       ping: db.prepare('SELECT 1 AS n'),
       upsertDevice: db.prepare(
@@ -327,6 +336,31 @@ class SqliteStorage implements RelayStorage {
 
   listRoomsOf(identity: Uint8Array): Promise<Uint8Array[]> {
     return this.guard(() => this.s.roomsOf.all(blob(identity)).map((raw) => RoomRow.parse(raw).room));
+  }
+
+  putPushSubscription(
+    subscription: PushSubscriptionRecord,
+    maxPerDevice: number,
+    now: number,
+  ): Promise<void> {
+    return this.guard(() => this.push.put(subscription, maxPerDevice, now));
+  }
+
+  deletePushSubscription(device: Uint8Array, endpoint: string): Promise<boolean> {
+    return this.guard(() => this.push.deleteOwn(device, endpoint));
+  }
+
+  deletePushEndpoint(endpoint: string): Promise<void> {
+    return this.guard(() => this.push.deleteEndpoint(endpoint));
+  }
+
+  listPushTargets(room: Uint8Array): Promise<PushSubscriptionRecord[]> {
+    return this.guard(() => this.push.targets(room));
+  }
+
+  claimVapidKeys(candidate: VapidKeyPair): Promise<VapidKeyPair> {
+    // A file, not a table: the private key stays out of database backups and gets its own 0600 mode.
+    return this.guard(() => claimVapidFile(this.dataDir, candidate));
   }
 
   close(): Promise<void> {

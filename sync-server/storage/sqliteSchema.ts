@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const V1 = `
 CREATE TABLE devices (
@@ -49,9 +49,21 @@ CREATE TABLE invites (
 );
 `;
 
+// Web Push subscriptions, one row per endpoint (an endpoint belongs to one browser, hence to one device).
+const V2 = `
+CREATE TABLE push_subscriptions (
+  endpoint TEXT PRIMARY KEY,
+  device BLOB NOT NULL,
+  p256dh BLOB NOT NULL,
+  auth BLOB NOT NULL,
+  registered_at INTEGER NOT NULL
+);
+CREATE INDEX push_subscriptions_by_device ON push_subscriptions (device);
+`;
+
 // Linked devices: a device row gains the identity it acts for (NULL: its key is the identity), the identity's
 // certificate, and its revocation. Sealed grants wait in link_grants for the new device to fetch them.
-const V2 = `
+const V3 = `
 ALTER TABLE devices ADD COLUMN identity_pk BLOB;
 ALTER TABLE devices ADD COLUMN certificate BLOB;
 ALTER TABLE devices ADD COLUMN created_at INTEGER;
@@ -66,6 +78,13 @@ CREATE TABLE link_grants (
 );
 `;
 
+/** Applied in order, each in its own transaction with its version row, so a database at any step moves on. */
+const STEPS: ReadonlyArray<{ version: number; sql: string }> = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
+];
+
 /** Create the schema on a fresh database, or check that an existing one is a version this code knows. */
 export function migrate(db: Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
@@ -76,15 +95,11 @@ export function migrate(db: Database): void {
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema ${current} is newer than this relay (${SCHEMA_VERSION})`);
   }
-  const steps: [number, string][] = [
-    [1, V1],
-    [2, V2],
-  ];
-  for (const [version, sql] of steps) {
-    if (current >= version) continue;
+  for (const step of STEPS) {
+    if (step.version <= current) continue;
     db.transaction(() => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version);
+      db.exec(step.sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(step.version);
     })();
   }
   // An index, not a schema change (no version bump): counting a device's rooms for MAX_ROOMS_PER_DEVICE must not

@@ -32,12 +32,14 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   const code = await laptop.page.getByTestId('link-code').inputValue();
   expect(code).toMatch(/^hearth-link-1\./);
   const laptopNumber = await laptop.page.getByTestId('link-comparison').innerText();
+  await expect(laptop.page.getByRole('img', { name: 'Link code as a QR code' })).toBeVisible();
   await expectUsableOnSmallPhone(laptop.page);
 
   // The phone reads the code, shows the same number, names the laptop and approves.
   await phone.page.getByRole('link', { name: '← Conversations' }).click();
-  await phone.page.getByRole('link', { name: 'Devices' }).click();
-  await expect(phone.page.getByRole('heading', { name: 'Devices' })).toBeVisible();
+  await phone.page.getByRole('button', { name: 'Menu' }).click();
+  await phone.page.getByRole('link', { name: 'Devices', exact: true }).click();
+  await expect(phone.page.getByRole('heading', { name: 'Devices', exact: true })).toBeVisible();
   await phone.page.getByLabel('Code from the new device').fill(code);
   await phone.page.getByRole('button', { name: 'Check code' }).click();
   await expect(phone.page.getByTestId('approve-comparison')).toHaveText(laptopNumber);
@@ -45,6 +47,10 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   await phone.page.getByLabel('Name this device').fill('Laptop');
   await phone.page.getByRole('button', { name: 'The numbers match: link this device' }).click();
   await expect(phone.page.getByText('Laptop is linked.')).toBeVisible();
+  // The client's audit trail says the therapist now writes from another device too.
+  await expect(
+    client.page.getByTestId('audit').filter({ hasText: 'Dr. Rowan Ellis linked a new device' }),
+  ).toBeVisible();
   await expect(phone.page.getByTestId('device')).toHaveCount(2);
   await expect(phone.page.getByTestId('device').filter({ hasText: 'This device' })).toContainText(
     'First device',
@@ -75,6 +81,9 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   await phone.page.getByRole('button', { name: 'Remove Laptop' }).click();
   await phone.page.getByRole('button', { name: 'Yes, remove Laptop' }).click();
   await expect(phone.page.getByTestId('device').filter({ hasText: 'Laptop' })).toContainText('Removed');
+  await expect(
+    client.page.getByTestId('audit').filter({ hasText: 'Dr. Rowan Ellis removed a device' }),
+  ).toBeVisible();
 
   // The laptop says it was removed, and what it writes now is refused in words.
   await expect(laptop.page.getByTestId('device-removed')).toBeVisible();

@@ -228,33 +228,55 @@ for (const backend of RELAY_BACKENDS) {
   });
 }
 
-describe('a relay database from before linked devices', () => {
-  it('is migrated in place: its rooms and members stay, and its identities can link devices', async () => {
+/** Schema version 1 exactly as released (sqliteSchema.ts V1). */
+const SCHEMA_V1 = `
+  CREATE TABLE schema_version (version INTEGER NOT NULL);
+  CREATE TABLE devices (sign_pk BLOB PRIMARY KEY, box_pk BLOB NOT NULL, first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL);
+  CREATE TABLE rooms (room BLOB PRIMARY KEY, head_seq INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  CREATE TABLE members (room BLOB NOT NULL REFERENCES rooms(room), sign_pk BLOB NOT NULL, box_pk BLOB NOT NULL,
+    proof BLOB NOT NULL, invite_id BLOB NOT NULL, added_at INTEGER NOT NULL, UNIQUE (room, sign_pk));
+  CREATE TABLE envelopes (room BLOB NOT NULL REFERENCES rooms(room), seq INTEGER NOT NULL, id BLOB NOT NULL,
+    author BLOB NOT NULL, clock INTEGER NOT NULL, bytes BLOB NOT NULL, received_at INTEGER NOT NULL,
+    PRIMARY KEY (room, seq), UNIQUE (room, id), UNIQUE (room, author, clock));
+  CREATE TABLE invites (invite_id BLOB PRIMARY KEY, room BLOB NOT NULL REFERENCES rooms(room),
+    claim_pk BLOB NOT NULL, expires_at INTEGER NOT NULL, box BLOB NOT NULL, created_by BLOB NOT NULL,
+    created_at INTEGER NOT NULL, used_by BLOB, used_at INTEGER);
+  INSERT INTO schema_version (version) VALUES (1);
+`;
+
+/** Schema version 2 exactly as released (sqliteSchema.ts V2): Web Push subscriptions. */
+const SCHEMA_V2 = `
+  CREATE TABLE push_subscriptions (endpoint TEXT PRIMARY KEY, device BLOB NOT NULL, p256dh BLOB NOT NULL,
+    auth BLOB NOT NULL, registered_at INTEGER NOT NULL);
+  CREATE INDEX push_subscriptions_by_device ON push_subscriptions (device);
+  INSERT INTO schema_version (version) VALUES (2);
+`;
+
+const PUSH_ENDPOINT = 'https://push.example/wpush/v2/kept-across-the-upgrade';
+
+describe.each([1, 2])('a relay database at schema version %i, from before linked devices', (version) => {
+  it('is migrated in place: its rooms, members and push subscriptions stay, and its identities can link devices', async () => {
     const dataDir = makeDataDir();
     const identity = makeDevice();
     const room = randomBytesOf(16);
-    // Schema version 1 exactly as released (sqliteSchema.ts V1), with one room and its creator.
-    const db = new Database(path.join(dataDir, 'hearth.sqlite'));
-    db.exec(`
-      CREATE TABLE schema_version (version INTEGER NOT NULL);
-      CREATE TABLE devices (sign_pk BLOB PRIMARY KEY, box_pk BLOB NOT NULL, first_seen INTEGER NOT NULL,
-        last_seen INTEGER NOT NULL);
-      CREATE TABLE rooms (room BLOB PRIMARY KEY, head_seq INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
-      CREATE TABLE members (room BLOB NOT NULL REFERENCES rooms(room), sign_pk BLOB NOT NULL, box_pk BLOB NOT NULL,
-        proof BLOB NOT NULL, invite_id BLOB NOT NULL, added_at INTEGER NOT NULL, UNIQUE (room, sign_pk));
-      CREATE TABLE envelopes (room BLOB NOT NULL REFERENCES rooms(room), seq INTEGER NOT NULL, id BLOB NOT NULL,
-        author BLOB NOT NULL, clock INTEGER NOT NULL, bytes BLOB NOT NULL, received_at INTEGER NOT NULL,
-        PRIMARY KEY (room, seq), UNIQUE (room, id), UNIQUE (room, author, clock));
-      CREATE TABLE invites (invite_id BLOB PRIMARY KEY, room BLOB NOT NULL REFERENCES rooms(room),
-        claim_pk BLOB NOT NULL, expires_at INTEGER NOT NULL, box BLOB NOT NULL, created_by BLOB NOT NULL,
-        created_at INTEGER NOT NULL, used_by BLOB, used_at INTEGER);
-      INSERT INTO schema_version (version) VALUES (1);
-    `);
+    const file = path.join(dataDir, 'hearth.sqlite');
+    const db = new Database(file);
+    db.exec(SCHEMA_V1);
+    if (version >= 2) db.exec(SCHEMA_V2);
     const key = Buffer.from(identity.publicKey);
     const box = Buffer.from(identity.boxPublic);
     db.prepare('INSERT INTO devices VALUES (?, ?, 1, 1)').run(key, box);
     db.prepare('INSERT INTO rooms VALUES (?, 0, 1)').run(Buffer.from(room));
     db.prepare(`INSERT INTO members VALUES (?, ?, ?, x'', x'', 1)`).run(Buffer.from(room), key, box);
+    if (version >= 2) {
+      db.prepare('INSERT INTO push_subscriptions VALUES (?, ?, ?, ?, 1)').run(
+        PUSH_ENDPOINT,
+        key,
+        Buffer.alloc(65, 4),
+        Buffer.alloc(16, 7),
+      );
+    }
     db.close();
 
     const relay = await startRelay({ dataDir });
@@ -270,6 +292,15 @@ describe('a relay database from before linked devices', () => {
       phone.close();
     } finally {
       await relay.stop();
+    }
+    const after = new Database(file, { readonly: true });
+    try {
+      const versions = after.prepare('SELECT version FROM schema_version ORDER BY version').all();
+      expect(versions).toEqual([1, 2, 3].map((v) => ({ version: v })));
+      const kept = after.prepare('SELECT endpoint FROM push_subscriptions').all();
+      expect(kept).toEqual(version >= 2 ? [{ endpoint: PUSH_ENDPOINT }] : []);
+    } finally {
+      after.close();
       relay.removeData();
     }
   });

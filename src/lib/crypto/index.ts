@@ -18,6 +18,17 @@ export {
 export { sealToDevice, openSealed } from './sealedBox';
 export { deriveInviteKeys, INVITE_SECRET_BYTES, type InviteKeys } from './invite';
 export { keyFingerprint, formatFingerprint } from './fingerprint';
+export { safetyNumber } from './safetyNumber';
 export { toBase64Url, fromBase64Url } from './base64';
 export { sha256 } from './sha256';
 export { deriveLinkKeys, linkComparison, LINK_SECRET_BYTES, type LinkKeys } from './link';
+export {
+  newRecoveryKey,
+  backupKeyFromRecoveryKey,
+  sealStream,
+  openStream,
+  BACKUP_STREAM_HEADER_BYTES,
+  RECOVERY_KEY_BYTES,
+  type SealingStream,
+  type OpeningStream,
+} from './backupStream';

@@ -1,8 +1,9 @@
 import { MAX_NAME_CHARS, MIN_PASSPHRASE_CHARS } from '../protocol/limits';
 import { openDb } from '../store/db';
-import { createVault, cryptoReady, hasVault, RecordStore, unlockVault } from '../sync';
+import { createVault, cryptoReady, hasVault, RecordStore, unlockVault, WrongPassphraseError } from '../sync';
 import { Profile } from './schemas';
 import { Session } from './session';
+import { UnlockWaitError, type UnlockThrottle } from './unlockThrottle';
 
 export type AccountProblem = 'name_missing' | 'name_too_long' | 'passphrase_too_short' | 'passphrases_differ';
 
@@ -36,20 +37,7 @@ export function validateNewAccount(input: NewAccount): void {
   if (name.length > MAX_NAME_CHARS) {
     throw new AccountError('name_too_long', `Names can be at most ${MAX_NAME_CHARS} characters.`);
   }
-  validatePassphrase(input.passphrase, input.confirm);
-}
-
-/** A new passphrase for this device: long enough, and typed the same twice. */
-export function validatePassphrase(passphrase: string, confirm: string): void {
-  if (passphrase.length < MIN_PASSPHRASE_CHARS) {
-    throw new AccountError(
-      'passphrase_too_short',
-      `Choose a passphrase of at least ${MIN_PASSPHRASE_CHARS} characters. A few unrelated words work well.`,
-    );
-  }
-  if (passphrase !== confirm) {
-    throw new AccountError('passphrases_differ', 'The two passphrases are not the same. Type them again.');
-  }
+  validateNewPassphrase(input.passphrase, input.confirm);
 }
 
 /** Make this device's keys, wrap them under the passphrase, save the profile encrypted, and open a session. */
@@ -67,10 +55,35 @@ export async function createAccount(input: NewAccount): Promise<Session> {
   return Session.open(db, keyring);
 }
 
-/** Unlock with the passphrase; throws `WrongPassphraseError` and unlocks nothing when it is wrong. */
-export async function unlock(passphrase: string): Promise<Session> {
+/**
+ * Unlock with the passphrase; throws `WrongPassphraseError` and unlocks nothing when it is wrong, and
+ * `UnlockWaitError` without trying when too many wrong tries came just before.
+ */
+export async function unlock(passphrase: string, throttle: UnlockThrottle): Promise<Session> {
+  const wait = throttle.remaining();
+  if (wait > 0) throw new UnlockWaitError(wait);
   await cryptoReady();
   const db = openDb();
-  const keyring = await unlockVault(db, passphrase);
+  let keyring;
+  try {
+    keyring = await unlockVault(db, passphrase);
+  } catch (error) {
+    if (error instanceof WrongPassphraseError) throttle.failed();
+    throw error;
+  }
+  throttle.succeeded();
   return Session.open(db, keyring);
+}
+
+/** Check a new passphrase as account creation does. */
+export function validateNewPassphrase(passphrase: string, confirm: string): void {
+  if (passphrase.length < MIN_PASSPHRASE_CHARS) {
+    throw new AccountError(
+      'passphrase_too_short',
+      `Choose a passphrase of at least ${MIN_PASSPHRASE_CHARS} characters. A few unrelated words work well.`,
+    );
+  }
+  if (passphrase !== confirm) {
+    throw new AccountError('passphrases_differ', 'The two passphrases are not the same. Type them again.');
+  }
 }

@@ -6,12 +6,21 @@ import {
   type Keyring,
   type RelayConnection,
   type RoomEvent,
+  type RoomTrust,
   fromBase64Url,
+  safetyNumber,
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
 import { validateMessage } from './errors';
 import { advance, type MessageState } from './messageState';
-import { MessageEntry, PersonEntry, ReceiptEntry, type Profile, type RoomRecord } from './schemas';
+import {
+  AuditEntry,
+  MessageEntry,
+  PersonEntry,
+  ReceiptEntry,
+  type Profile,
+  type RoomRecord,
+} from './schemas';
 
 /** A message as the conversation view shows it. */
 export interface MessageView {
@@ -26,9 +35,32 @@ export interface MessageView {
 }
 
 export interface Counterpart {
+  /** Their identity signing key (hex): what the safety number is made from, whichever device they write from. */
+  key: string;
   name: string;
   role: 'therapist' | 'client';
   replyPromise: string;
+}
+
+/**
+ * Whether this person has compared safety numbers with their contact. `changed`: the contact now has a different
+ * key than before (they rejoined from a new device), and it has not been verified since.
+ */
+export type VerificationState = 'verified' | 'unverified' | 'changed';
+
+export interface Verification {
+  state: VerificationState;
+  contact: Counterpart;
+  /** 12 groups of 5 digits, the same on both devices. */
+  safetyNumber: string[];
+}
+
+/** A line of the audit trail as the conversation shows it. */
+export interface AuditView {
+  id: string;
+  kind: AuditEntry['kind'];
+  at: number;
+  text: string;
 }
 
 /** How long receipts wait to gather several messages into one change. */
@@ -55,20 +87,28 @@ export class Conversation {
   /** Each raw entry is checked against the schema once; Yjs hands back the same objects every time. */
   private readonly parsed = new WeakMap<object, MessageEntry | null>();
   private pendingRead = false;
+  private readonly trust: RoomTrust;
+  private currentRecord: RoomRecord;
 
   constructor(
     db: HearthDb,
     connection: RelayConnection,
     private readonly keyring: Keyring,
-    readonly record: RoomRecord,
+    record: RoomRecord,
     private readonly profile: Profile,
+    private readonly saveRecord: (record: RoomRecord) => Promise<void>,
   ) {
     this.room = record.room;
+    this.currentRecord = record;
     // The person, not the device: messages, introductions and receipts from any of their devices are theirs.
     this.me = toHex(keyring.identity.signPublic);
     const keys = new Map(
       Object.entries(record.keys).map(([epoch, key]) => [Number(epoch), fromBase64Url(key)]),
     );
+    this.trust = {
+      creator: fromBase64Url(record.creator),
+      inviteSecrets: record.inviteSecrets.map(fromBase64Url),
+    };
     this.sync = new RoomSync({
       db,
       connection,
@@ -76,10 +116,7 @@ export class Conversation {
       room: fromHex(record.room),
       epoch: record.epoch,
       keys,
-      trust: {
-        creator: fromBase64Url(record.creator),
-        inviteSecrets: record.inviteSecrets.map(fromBase64Url),
-      },
+      trust: this.trust,
       doc: this.doc,
     });
     this.sync.on((event) => void this.handleSyncEvent(event));
@@ -113,6 +150,23 @@ export class Conversation {
     return () => this.listeners.delete(listener);
   }
 
+  /** What this device keeps about the room (keys, trust anchors, verification), decrypted. */
+  get record(): RoomRecord {
+    return this.currentRecord;
+  }
+
+  /** Replace the room's record, encrypted at rest before it is used. */
+  async updateRecord(next: RoomRecord): Promise<void> {
+    await this.saveRecord(next);
+    this.currentRecord = next;
+    this.notify();
+  }
+
+  /** Accept members who claim this invite (one this device made), from now on. */
+  trustInvite(secret: Uint8Array): void {
+    this.trust.inviteSecrets.push(secret);
+  }
+
   get topic(): string {
     const topic = this.doc.getMap('meta').get('topic');
     return typeof topic === 'string' ? topic : '';
@@ -134,10 +188,78 @@ export class Conversation {
     return out;
   }
 
-  /** The other person in a 1:1 conversation (or the first other participant). */
+  /**
+   * The other person in a 1:1 conversation (or the first other participant). Someone who rejoined from a new device
+   * is their new key; the key they replaced no longer stands for anyone.
+   */
   counterpart(): Counterpart | null {
-    for (const [key, person] of this.people()) if (key !== this.me) return person;
-    return null;
+    const people = this.people();
+    const replaced = new Set([...people.values()].map((p) => p.replaces).filter((k) => k !== undefined));
+    let found: Counterpart | null = null;
+    for (const [key, person] of people) {
+      if (key === this.me || replaced.has(key)) continue;
+      // The newest rejoin wins when several keys stand for the same person over time.
+      if (!found || person.replaces) found = { key, ...person };
+    }
+    return found;
+  }
+
+  /** The safety number with the contact, and whether it has been verified for their current key. */
+  verification(): Verification | null {
+    const contact = this.counterpart();
+    if (!contact) return null;
+    const number = safetyNumber(this.keyring.signPublic, fromHex(contact.key));
+    const people = this.people();
+    let state: VerificationState = 'unverified';
+    if (this.currentRecord.verified?.key === contact.key) state = 'verified';
+    else if (people.get(contact.key)?.replaces || this.currentRecord.verified) state = 'changed';
+    return { state, contact, safetyNumber: number };
+  }
+
+  /** Remember (encrypted, on this device) that the safety number was compared and matched, or forget it. */
+  async setVerified(verified: boolean): Promise<void> {
+    const contact = this.counterpart();
+    const next: RoomRecord = { ...this.currentRecord };
+    if (verified && contact) next.verified = { key: contact.key, at: Date.now() };
+    else delete next.verified;
+    await this.updateRecord(next);
+  }
+
+  /** The conversation's audit trail, oldest first, in words. */
+  auditTrail(): AuditView[] {
+    const people = this.people();
+    const name = (key: string | undefined) =>
+      key === undefined ? 'Someone' : key === this.me ? 'You' : (people.get(key)?.name ?? 'Someone');
+    const out: AuditView[] = [];
+    for (const value of this.doc.getArray('audit').toArray()) {
+      const parsed = AuditEntry.safeParse(value);
+      if (!parsed.success) continue;
+      const e = parsed.data;
+      const who = name(e.by);
+      const whom = name(e.subject);
+      const text = {
+        created: `${who} started this conversation`,
+        joined: `${who} joined`,
+        left: `${who} left`,
+        added: `${who} added ${whom}`,
+        removed: `${who} removed ${whom}`,
+        'device-linked': `${who} linked a new device`,
+        'device-removed': `${who} removed a device`,
+        'key-changed': `${who === 'You' ? 'Your' : `${who}'s`} security key changed: ${who === 'You' ? 'you' : 'they'} rejoined from a new device`,
+      }[e.kind];
+      out.push({ id: e.id, kind: e.kind, at: e.at, text });
+    }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** Add a line to the audit trail (sent encrypted like a message). */
+  async recordAudit(kind: AuditEntry['kind'], subject?: string): Promise<void> {
+    const entry = this.auditEntry(kind, subject);
+    await this.commit(() => this.doc.getArray('audit').push([entry]));
+  }
+
+  private auditEntry(kind: AuditEntry['kind'], subject?: string): AuditEntry {
+    return { id: crypto.randomUUID(), kind, by: this.me, at: Date.now(), ...(subject ? { subject } : {}) };
   }
 
   /** The therapist in this conversation, if one has introduced themselves (or invited us). */
@@ -266,13 +388,19 @@ export class Conversation {
   }
 
   private async introduce(): Promise<void> {
+    const { replaces } = this.currentRecord;
     const person: PersonEntry = {
       name: this.profile.name,
       role: this.profile.role,
       replyPromise: this.profile.replyPromise,
+      ...(replaces ? { replaces } : {}),
     };
+    const started = toHex(fromBase64Url(this.currentRecord.creator)) === this.me;
     await this.commit(() => {
       this.doc.getMap('people').set(this.me, person);
+      const trail = [this.auditEntry(started ? 'created' : 'joined')];
+      if (replaces) trail.push(this.auditEntry('key-changed', replaces));
+      this.doc.getArray('audit').push(trail);
       if (this.profile.role === 'therapist' && !this.topic) {
         this.doc.getMap('meta').set('topic', `Messages with ${this.profile.name}`);
       }

@@ -1,11 +1,30 @@
 /** What the UI uses: everything it needs goes through here, never to sync/, store/ or crypto/ directly. */
-export { accountExists, createAccount, unlock, AccountError, type NewAccount } from './account';
+export {
+  accountExists,
+  createAccount,
+  unlock,
+  validateNewPassphrase,
+  AccountError,
+  type NewAccount,
+} from './account';
+export { UnlockThrottle, UnlockWaitError } from './unlockThrottle';
+export { eraseLocalData } from './erase';
+export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
 export { DeviceLinkRequest } from './linkThisDevice';
 export { DeviceError, type DeviceEvent, type DeviceView } from './devices';
-export { Conversation, type MessageView, type Counterpart } from './conversation';
+export { Notifications, NotificationError, type NotificationProblem } from './notifications';
+export {
+  Conversation,
+  type MessageView,
+  type Counterpart,
+  type Verification,
+  type VerificationState,
+  type AuditView,
+} from './conversation';
 export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';
-export type { Profile } from './schemas';
+export type { Profile, Settings } from './schemas';
+export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
 export { MAX_MESSAGE_CHARS, MIN_PASSPHRASE_CHARS, MAX_NAME_CHARS } from '../protocol/limits';

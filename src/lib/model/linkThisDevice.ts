@@ -17,7 +17,7 @@ import {
   type LinkGrant,
   type PublicKeys,
 } from '../sync';
-import { validatePassphrase } from './account';
+import { validateNewPassphrase } from './account';
 import { Profile, RoomRecord } from './schemas';
 import { relayUrl } from './relayUrl';
 import { Session } from './session';
@@ -91,7 +91,7 @@ export class DeviceLinkRequest {
    */
   async finish(passphrase: string, confirm: string): Promise<Session> {
     if (!this.received) throw new Error('The first device has not approved this one yet.');
-    validatePassphrase(passphrase, confirm);
+    validateNewPassphrase(passphrase, confirm);
     const { grant, identity } = this.received;
     const profile = Profile.parse(grant.profile);
     const rooms = grant.rooms.map((room) => RoomRecord.parse(room));

@@ -25,6 +25,13 @@ export const RoomRecord = z.object({
   inviter: z
     .object({ name: z.string().min(1).max(MAX_NAME_CHARS), replyPromise: z.string().max(200) })
     .optional(),
+  /** The key this device replaces in the conversation (it joined through an "invite again" link). */
+  replaces: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** The contact key whose safety number this person compared and marked as verified, and when. */
+  verified: z.object({ key: z.string().regex(/^[0-9a-f]{64}$/), at: z.number() }).optional(),
 });
 export type RoomRecord = z.infer<typeof RoomRecord>;
 
@@ -43,6 +50,11 @@ export const PersonEntry = z.object({
   name: z.string().min(1).max(MAX_NAME_CHARS),
   role: z.enum(['therapist', 'client']),
   replyPromise: z.string().max(200).default(''),
+  /** The key this participant had before, when they rejoined from a new device without it. */
+  replaces: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type PersonEntry = z.infer<typeof PersonEntry>;
 
@@ -58,3 +70,47 @@ export const DeviceNames = z.object({
   names: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.string().min(1).max(MAX_NAME_CHARS)),
 });
 export type DeviceNames = z.infer<typeof DeviceNames>;
+
+export const AUDIT_KINDS = [
+  'created',
+  'joined',
+  'left',
+  'added',
+  'removed',
+  'device-linked',
+  'device-removed',
+  'key-changed',
+] as const;
+
+/**
+ * One line of the conversation's audit trail: who did what, to whom, when. Part of the encrypted document, so it
+ * is as private as the messages and every participant's device holds the same trail. `by` is the key of the device
+ * that wrote it (the envelope's verified author); `subject` the key it concerns, when another.
+ */
+export const AuditEntry = z.object({
+  id: z.string().min(8).max(64),
+  kind: z.enum(AUDIT_KINDS),
+  by: z.string().regex(/^[0-9a-f]{64}$/),
+  subject: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  at: z.number(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const MIN_LOCK_MINUTES = 1;
+export const MAX_LOCK_MINUTES = 60;
+export const DEFAULT_LOCK_MINUTES = 5;
+
+/** This device's preferences. Stored encrypted, like everything else about the person. */
+export const Settings = z.object({
+  /** Lock after this long without use, or hidden for this long. */
+  lockAfterMinutes: z
+    .number()
+    .int()
+    .min(MIN_LOCK_MINUTES)
+    .max(MAX_LOCK_MINUTES)
+    .default(DEFAULT_LOCK_MINUTES),
+});
+export type Settings = z.infer<typeof Settings>;

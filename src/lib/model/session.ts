@@ -1,5 +1,5 @@
 import { INVITE_TTL_MS } from '../protocol/limits';
-import { bytesEqual, toHex } from '../protocol/hex';
+import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import type { HearthDb } from '../store/db';
 import {
   decodeInviteFragment,
@@ -11,8 +11,11 @@ import {
   RecordStore,
   RelayConnection,
   RelayError,
+  rewrapVault,
   sealInvite,
   signClaim,
+  signRevocation,
+  fromBase64Url,
   toBase64Url,
   type ConnectionStatus,
   type Keyring,
@@ -20,7 +23,9 @@ import {
 import { Conversation } from './conversation';
 import { Devices, type DeviceEvent } from './devices';
 import { relayUrl } from './relayUrl';
-import { Profile, RoomRecord } from './schemas';
+import { Notifications } from './notifications';
+import type { Revocation } from './revocation';
+import { Profile, RoomRecord, Settings } from './schemas';
 
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
@@ -34,6 +39,8 @@ export class Session {
   readonly conversations = new Map<string, Conversation>();
   /** This account's devices: link, list, remove. */
   readonly devices: Devices;
+  /** Content-free push notifications for this device, and the person's choice about them. */
+  readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
 
   private constructor(
@@ -41,10 +48,12 @@ export class Session {
     private readonly keyring: Keyring,
     private readonly records: RecordStore,
     readonly profile: Profile,
+    private currentSettings: Settings,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
     this.devices = new Devices(keyring, records, this.connection, profile, () => this.waitForRelay());
     this.connection.onRevoked(() => this.notify());
+    this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
   }
 
   /** Load the profile and every room from the store, then start syncing. */
@@ -52,14 +61,44 @@ export class Session {
     const records = new RecordStore(db, keyring.storageKey);
     const profile = await records.get('profile', Profile);
     if (!profile) throw new Error('This device has keys but no profile.');
-    const session = new Session(db, keyring, records, profile);
+    const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
+    const session = new Session(db, keyring, records, profile, settings);
     for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
+    session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
+    await session.notifications.load();
     session.connection.start();
+    void session.notifications.resync();
     return session;
   }
 
   get signPublicHex(): string {
     return toHex(this.keyring.signPublic);
+  }
+
+  get settings(): Settings {
+    return this.currentSettings;
+  }
+
+  async saveSettings(next: Settings): Promise<void> {
+    const parsed = Settings.parse(next);
+    await this.records.put('settings', 'settings', parsed);
+    this.currentSettings = parsed;
+    this.notify();
+  }
+
+  /**
+   * Re-wrap this device's keys under a new passphrase. The current one is checked first (a wrong one throws
+   * `WrongPassphraseError` and changes nothing).
+   */
+  async changePassphrase(current: string, next: string): Promise<void> {
+    await rewrapVault(this.db, current, next);
+  }
+
+  /** A statement, signed by this device's key, that the relay must no longer accept anything from it. */
+  revocation(at = Date.now()): Revocation {
+    const device = this.keyring.signPublic;
+    const signature = signRevocation(this.keyring.signSecret, device, at);
+    return { v: 1, device: toBase64Url(device), at, signature: toBase64Url(signature) };
   }
 
   get status(): ConnectionStatus {
@@ -99,8 +138,7 @@ export class Session {
    * invite); throws `RelayError('offline')` without it.
    */
   async createInvite(label: string): Promise<{ link: string; room: string }> {
-    // An invite is signed with the identity's key, which only the first device holds.
-    if (this.keyring.linked) throw new RelayError('not_identity', 'Invites are made on the first device.');
+    this.requireIdentity();
     await this.waitForRelay();
     const { room, roomKey } = newRoom();
     await this.connection.request(
@@ -109,33 +147,7 @@ export class Session {
       (f) => bytesEqual(f.room, room),
       room,
     );
-    const secret = newInviteSecret();
-    const expiresAt = Date.now() + INVITE_TTL_MS;
-    const box = sealInvite(
-      secret,
-      {
-        v: 1,
-        room: toHex(room),
-        epoch: 0,
-        roomKey: toBase64Url(roomKey),
-        inviter: {
-          signPublic: toBase64Url(this.keyring.signPublic),
-          boxPublic: toBase64Url(this.keyring.boxPublic),
-          name: this.profile.name,
-          replyPromise: this.profile.replyPromise,
-        },
-        expiresAt,
-      },
-      this.keyring,
-    );
-    const { inviteId, claimPublic } = inviteAddress(secret);
-    await this.connection.request(
-      { type: 'putInvite', room, inviteId, claimPublic, expiresAt, box },
-      'inviteStored',
-      (f) => bytesEqual(f.inviteId, inviteId),
-      inviteId,
-    );
-    const link = `${window.location.origin}/invite#${encodeInviteFragment({ secret, inviter: this.keyring.signPublic })}`;
+    const { secret, link } = await this.fileInvite(room, 0, roomKey);
     const record: RoomRecord = {
       room: toHex(room),
       epoch: 0,
@@ -149,6 +161,73 @@ export class Session {
     await this.records.put(`room:${record.room}`, 'room', record);
     await this.openRoom(record);
     return { link, room: record.room };
+  }
+
+  /**
+   * A new invite into an existing conversation, for its other participant when they have lost their device (and
+   * its keys) and must rejoin with new ones. Whoever joins with it is shown to everyone as that person with a
+   * changed key, so nobody mistakes a stranger for a verified contact. Needs the relay.
+   */
+  async inviteAgain(roomId: string): Promise<string> {
+    const conversation = this.conversations.get(roomId);
+    if (!conversation) throw new Error('This conversation is not on this device.');
+    this.requireIdentity();
+    const replaces = conversation.counterpart()?.key;
+    await this.waitForRelay();
+    const { record } = conversation;
+    const roomKey = record.keys[record.epoch];
+    if (!roomKey) throw new Error('This device does not hold the conversation key.');
+    const { secret, link } = await this.fileInvite(
+      fromHex(roomId),
+      record.epoch,
+      fromBase64Url(roomKey),
+      replaces,
+    );
+    await conversation.updateRecord({
+      ...conversation.record,
+      inviteSecrets: [...record.inviteSecrets, toBase64Url(secret)],
+      inviteLink: link,
+    });
+    conversation.trustInvite(secret);
+    return link;
+  }
+
+  /** Seal an invite to a room under a fresh one-time secret and file it at the relay; returns the link. */
+  private async fileInvite(
+    room: Uint8Array,
+    epoch: number,
+    roomKey: Uint8Array,
+    replaces?: string,
+  ): Promise<{ secret: Uint8Array; link: string }> {
+    const secret = newInviteSecret();
+    const expiresAt = Date.now() + INVITE_TTL_MS;
+    const box = sealInvite(
+      secret,
+      {
+        v: 1,
+        room: toHex(room),
+        epoch,
+        roomKey: toBase64Url(roomKey),
+        inviter: {
+          signPublic: toBase64Url(this.keyring.signPublic),
+          boxPublic: toBase64Url(this.keyring.boxPublic),
+          name: this.profile.name,
+          replyPromise: this.profile.replyPromise,
+        },
+        expiresAt,
+        ...(replaces ? { replaces } : {}),
+      },
+      this.keyring,
+    );
+    const { inviteId, claimPublic } = inviteAddress(secret);
+    await this.connection.request(
+      { type: 'putInvite', room, inviteId, claimPublic, expiresAt, box },
+      'inviteStored',
+      (f) => bytesEqual(f.inviteId, inviteId),
+      inviteId,
+    );
+    const link = `${window.location.origin}/invite#${encodeInviteFragment({ secret, inviter: this.keyring.signPublic })}`;
+    return { secret, link };
   }
 
   /**
@@ -185,6 +264,7 @@ export class Session {
       label: payload.inviter.name,
       inviteLink: '',
       inviter: { name: payload.inviter.name, replyPromise: payload.inviter.replyPromise },
+      ...(payload.replaces ? { replaces: payload.replaces } : {}),
     };
     // openInvite has checked the inviter's signature against the key in the link, and the payload's shape.
     await this.records.put(`room:${record.room}`, 'room', record);
@@ -196,6 +276,27 @@ export class Session {
   list(): Conversation[] {
     const lastActivity = (c: Conversation) => c.messages().at(-1)?.at ?? c.record.createdAt;
     return [...this.conversations.values()].sort((a, b) => lastActivity(b) - lastActivity(a));
+  }
+
+  /**
+   * A device linked or removed from here goes into every conversation's audit trail, so the people this person
+   * writes to can see that another device now (or no longer) speaks for them.
+   */
+  private async auditDeviceEvent(event: DeviceEvent): Promise<void> {
+    const kind = event.type === 'linked' ? 'device-linked' : 'device-removed';
+    const results = await Promise.allSettled(
+      [...this.conversations.values()].map((c) => c.recordAudit(kind, event.device)),
+    );
+    // The device change itself is already done at the relay; a line that could not be queued loses no message.
+    for (const result of results) {
+      if (result.status === 'rejected')
+        console.warn('hearth: could not record a device change', result.reason);
+    }
+  }
+
+  /** An invite is signed with the identity's key, which only the first device holds. */
+  private requireIdentity(): void {
+    if (this.keyring.linked) throw new RelayError('not_identity', 'Invites are made on the first device.');
   }
 
   /** Give a connection that is coming up a moment before a request that needs it reports "offline". */
@@ -217,7 +318,14 @@ export class Session {
 
   private async openRoom(record: RoomRecord): Promise<void> {
     if (this.conversations.has(record.room)) return;
-    const conversation = new Conversation(this.db, this.connection, this.keyring, record, this.profile);
+    const conversation = new Conversation(
+      this.db,
+      this.connection,
+      this.keyring,
+      record,
+      this.profile,
+      (next) => this.records.put(`room:${next.room}`, 'room', next),
+    );
     this.conversations.set(record.room, conversation);
     conversation.onChange(() => this.notify());
     await conversation.open();

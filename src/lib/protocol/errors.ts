@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'grant_not_found',
   'grant_too_large',
   'too_many_devices',
+  'push_endpoint_invalid',
+  'push_key_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

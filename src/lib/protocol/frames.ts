@@ -11,7 +11,11 @@ import {
   MAX_INVITE_BOX_BYTES,
   MAX_GRANT_BYTES,
   LINK_ID_BYTES,
+  MAX_PUSH_ENDPOINT_CHARS,
   PROTOCOL_VERSION,
+  PUSH_AUTH_BYTES,
+  PUSH_ENDPOINT_ID_BYTES,
+  PUSH_P256DH_BYTES,
   PUBLIC_KEY_BYTES,
   ROOM_ID_BYTES,
   SIGNATURE_BYTES,
@@ -60,6 +64,11 @@ export const FRAME = {
   deviceRevoked: 34,
   listDevices: 35,
   deviceList: 36,
+  // 37-39 stay reserved for device management; push notifications use 40-44 (44 unused).
+  pushSubscribe: 40,
+  pushSubscribed: 41,
+  pushUnsubscribe: 42,
+  pushUnsubscribed: 43,
 } as const;
 
 export interface Member {
@@ -157,7 +166,11 @@ export type Frame =
   | { type: 'revokeDevice'; device: Uint8Array; at: number; signature: Uint8Array }
   | { type: 'deviceRevoked'; device: Uint8Array }
   | { type: 'listDevices' }
-  | { type: 'deviceList'; devices: OwnDevice[] };
+  | { type: 'deviceList'; devices: OwnDevice[] }
+  | { type: 'pushSubscribe'; endpoint: string; p256dh: Uint8Array; auth: Uint8Array }
+  | { type: 'pushSubscribed'; endpointId: Uint8Array }
+  | { type: 'pushUnsubscribe'; endpoint: string }
+  | { type: 'pushUnsubscribed'; endpointId: Uint8Array };
 
 export type FrameType = Frame['type'];
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
@@ -281,6 +294,13 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
           .varUint(d.revokedAt);
       }
       return w.finish();
+    case 'pushSubscribe':
+      return w.varString(frame.endpoint).fixed(frame.p256dh).fixed(frame.auth).finish();
+    case 'pushSubscribed':
+    case 'pushUnsubscribed':
+      return w.fixed(frame.endpointId).finish();
+    case 'pushUnsubscribe':
+      return w.varString(frame.endpoint).finish();
   }
 }
 
@@ -431,6 +451,18 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       return { type };
     case 'deviceList':
       return { type, devices: readList(r, readOwnDevice) };
+    case 'pushSubscribe':
+      return {
+        type,
+        endpoint: r.varString(MAX_PUSH_ENDPOINT_CHARS),
+        p256dh: r.fixed(PUSH_P256DH_BYTES),
+        auth: r.fixed(PUSH_AUTH_BYTES),
+      };
+    case 'pushSubscribed':
+    case 'pushUnsubscribed':
+      return { type, endpointId: r.fixed(PUSH_ENDPOINT_ID_BYTES) };
+    case 'pushUnsubscribe':
+      return { type, endpoint: r.varString(MAX_PUSH_ENDPOINT_CHARS) };
   }
 }
 

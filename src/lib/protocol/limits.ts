@@ -74,3 +74,17 @@ export const MAX_REVOKE_BODY_BYTES = 1024;
 export const LINK_ID_BYTES = 32;
 /** Most devices one identity may link (the first device not counted). */
 export const MAX_DEVICES_PER_IDENTITY = 20;
+
+/** Longest Web Push endpoint URL a device may register, in characters (push services use well under 300). */
+export const MAX_PUSH_ENDPOINT_CHARS = 1024;
+/** A push subscription's keys (RFC 8291): the browser's uncompressed P-256 public key and its auth secret. */
+export const PUSH_P256DH_BYTES = 65;
+export const PUSH_AUTH_BYTES = 16;
+/** Push subscriptions kept per device; registering one more drops the oldest (a browser has one at a time). */
+export const MAX_PUSH_SUBSCRIPTIONS_PER_DEVICE = 3;
+/** At most one push per device in this window, however many messages arrive in it. */
+export const PUSH_COALESCE_MS = 30_000;
+/** How long a push service may keep an undelivered notification (the TTL header), in seconds. */
+export const PUSH_TTL_SECONDS = 24 * 60 * 60;
+/** A push endpoint id: the SHA-256 of the endpoint URL's UTF-8 bytes, used as the reply's and errors' ref. */
+export const PUSH_ENDPOINT_ID_BYTES = 32;

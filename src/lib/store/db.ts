@@ -25,10 +25,10 @@ export interface VaultRow {
   identityBoxPublic?: Uint8Array;
 }
 
-/** An encrypted JSON record (profile, a room's keys and names); `id` is the AEAD's associated data. */
+/** An encrypted JSON record (profile, a room's keys and names, settings); `id` is the AEAD's associated data. */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'devices';
+  kind: 'profile' | 'room' | 'devices' | 'settings';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

@@ -3,6 +3,7 @@ export {
   cryptoReady,
   WrongPassphraseError,
   DecryptError,
+  safetyNumber,
   generateDeviceKeys,
   type DeviceKeys,
 } from '../crypto';
@@ -10,6 +11,7 @@ export {
   createVault,
   createLinkedVault,
   unlockVault,
+  rewrapVault,
   hasVault,
   NoAccountError,
   type Keyring,
@@ -47,3 +49,13 @@ export {
   type InviteLink,
   type InvitePayload,
 } from './invites';
+export { fetchVapidPublicKey, registerPush, unregisterPush, type PushKeys } from './pushRegistration';
+export {
+  writeBackup,
+  restoreBackup,
+  backupProtection,
+  BackupError,
+  type BackupProtection,
+  type BackupSecret,
+  type BackupProgress,
+} from './backup';

@@ -32,6 +32,14 @@ export const InvitePayload = z.object({
     replyPromise: z.string().max(200),
   }),
   expiresAt: z.number().int().positive(),
+  /**
+   * For someone rejoining from a new device without their old keys: the key they had. Their new key is then shown
+   * to everyone as a key change, and any verified mark on the old one no longer counts.
+   */
+  replaces: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type InvitePayload = z.infer<typeof InvitePayload>;
 

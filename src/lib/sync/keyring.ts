@@ -80,7 +80,7 @@ export async function hasVault(db: HearthDb): Promise<boolean> {
 
 /** Make the device's keys, wrap them under the passphrase, and store them (one strict transaction). */
 export async function createVault(db: HearthDb, passphrase: string): Promise<Keyring> {
-  return storeVault(db, passphrase, generateDeviceKeys(), null);
+  return createVaultWithKeys(db, passphrase, firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey()));
 }
 
 /** Store a linked device's vault: its own keys (made when linking began) and the identity it acts for. */
@@ -90,31 +90,35 @@ export async function createLinkedVault(
   keys: DeviceKeys,
   identity: PublicKeys,
 ): Promise<Keyring> {
-  return storeVault(db, passphrase, keys, identity);
+  return createVaultWithKeys(db, passphrase, {
+    ...keys,
+    storageKey: newSymmetricKey(),
+    identity,
+    linked: true,
+  });
 }
 
-async function storeVault(
+/** Store a given keyring (new, linked, or restored from a backup) wrapped under the passphrase. */
+export async function createVaultWithKeys(
   db: HearthDb,
   passphrase: string,
-  keys: DeviceKeys,
-  identity: PublicKeys | null,
+  keyring: Keyring,
 ): Promise<Keyring> {
-  const keyring: Keyring = identity
-    ? { ...keys, storageKey: newSymmetricKey(), identity, linked: true }
-    : firstDeviceKeyring(keys, newSymmetricKey());
   const params = newVaultParams();
   const wrapped = wrapKeyring(deriveVaultKey(passphrase, params), encodeKeyring(keyring));
   await db.vault.add({
     id: 'device',
-    signPublic: keys.signPublic,
-    boxPublic: keys.boxPublic,
+    signPublic: keyring.signPublic,
+    boxPublic: keyring.boxPublic,
     salt: params.salt,
     opsLimit: params.opsLimit,
     memLimit: params.memLimit,
     nonce: wrapped.nonce,
     ciphertext: wrapped.ciphertext,
     createdAt: Date.now(),
-    ...(identity ? { identitySignPublic: identity.signPublic, identityBoxPublic: identity.boxPublic } : {}),
+    ...(keyring.linked
+      ? { identitySignPublic: keyring.identity.signPublic, identityBoxPublic: keyring.identity.boxPublic }
+      : {}),
   });
   return keyring;
 }
@@ -129,4 +133,22 @@ export async function unlockVault(db: HearthDb, passphrase: string): Promise<Key
     memLimit: row.memLimit,
   });
   return decodeKeyring(row, unwrapKeyring(vaultKey, { nonce: row.nonce, ciphertext: row.ciphertext }));
+}
+
+/**
+ * Change the passphrase: open the keyring with the current one (so a wrong one changes nothing), then wrap the same
+ * keyring under a key derived from the new one with a fresh salt. Only the small vault row is rewritten; every
+ * record and envelope stays as it is, because none of them is encrypted under the passphrase.
+ */
+export async function rewrapVault(db: HearthDb, current: string, next: string): Promise<void> {
+  const keyring = await unlockVault(db, current);
+  const params = newVaultParams();
+  const wrapped = wrapKeyring(deriveVaultKey(next, params), encodeKeyring(keyring));
+  await db.vault.update('device', {
+    salt: params.salt,
+    opsLimit: params.opsLimit,
+    memLimit: params.memLimit,
+    nonce: wrapped.nonce,
+    ciphertext: wrapped.ciphertext,
+  });
 }

@@ -7,6 +7,7 @@ import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
 import { verifiedMembers, type RoomTrust } from './memberTrust';
+import { isStuck, REPAIR_MAP, repairRequest, repairResponse } from './repair';
 import type { RelayConnection } from './relayConnection';
 import { fetchSnapshot, publishSnapshot, storeAdoptedSnapshot, type SnapshotFetch } from './roomSnapshots';
 import { openSnapshot, SNAPSHOT_AFTER_ENVELOPES } from './snapshot';
@@ -100,6 +101,9 @@ export class RoomSync {
   private localInFlight = 0;
   /** A local change never reached the outbox: the document holds something the record does not, so no snapshots. */
   private docAheadOfRecord = false;
+  /** The last repair request this device published, and the requests from others it has answered. */
+  private lastRepairRequest = '';
+  private readonly answeredRepairs = new Set<string>();
 
   constructor(opts: RoomSyncOptions) {
     this.opts = opts;
@@ -368,6 +372,7 @@ export class RoomSync {
           this.serially(async () => {
             this.caughtUpValue = true;
             this.emit({ type: 'caughtUp' });
+            this.requestRepairIfStuck();
             await this.maybeSnapshot();
           });
         }
@@ -465,6 +470,8 @@ export class RoomSync {
     if (accepted.length > 0) {
       Y.applyUpdate(this.opts.doc, Y.mergeUpdates(accepted), REMOTE_ORIGIN);
       this.emit({ type: 'remote', authors: [...authors] });
+      this.answerRepairs();
+      if (this.caughtUpValue) this.requestRepairIfStuck();
     }
     if (changes.length > 0) this.emit({ type: 'statuses', changes });
     if (rejectedReason) this.emit({ type: 'rejected', reason: rejectedReason });
@@ -475,6 +482,34 @@ export class RoomSync {
     } else if (accepted.length > 0) {
       this.membershipRetries = 0;
     }
+  }
+
+  /** Stuck behind a refused envelope: ask the others for what is missing (and withdraw the ask once unstuck). */
+  private requestRepairIfStuck(): void {
+    const { doc } = this.opts;
+    const map = doc.getMap(REPAIR_MAP);
+    const me = toHex(this.opts.keyring.signPublic);
+    if (!isStuck(doc)) {
+      this.lastRepairRequest = '';
+      if (map.has(me)) void this.commit(() => map.delete(me));
+      return;
+    }
+    const request = repairRequest(doc);
+    if (request === this.lastRepairRequest || map.get(me) === request) return;
+    this.lastRepairRequest = request;
+    void this.commit(() => map.set(me, request));
+  }
+
+  /** Send what another stuck device lacks, once per request. */
+  private answerRepairs(): void {
+    const { doc } = this.opts;
+    const me = toHex(this.opts.keyring.signPublic);
+    doc.getMap(REPAIR_MAP).forEach((request, requester) => {
+      if (requester === me || typeof request !== 'string' || this.answeredRepairs.has(request)) return;
+      this.answeredRepairs.add(request);
+      const update = repairResponse(doc, request);
+      if (update) void this.enqueue(update, null);
+    });
   }
 
   /** Decide what a delivered envelope is: ours coming back, accepted, or refused with a reason. */

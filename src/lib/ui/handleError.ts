@@ -4,12 +4,34 @@ import {
   InviteError,
   LinkError,
   MessageError,
+  NotificationError,
   RelayError,
+  UnlockWaitError,
   WrongPassphraseError,
+  type NotificationProblem,
 } from '$lib/model';
 
 export type ErrorContext =
-  'unlock' | 'create-account' | 'send' | 'create-invite' | 'accept-invite' | 'link-device' | 'devices';
+  | 'unlock'
+  | 'create-account'
+  | 'send'
+  | 'create-invite'
+  | 'accept-invite'
+  | 'change-passphrase'
+  | 'settings'
+  | 'notifications'
+  | 'link-device'
+  | 'devices';
+
+const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
+  unsupported: 'This browser cannot show notifications from Hearth.',
+  denied:
+    "Notifications are blocked for Hearth in this browser's settings. Allow them there, then turn this on again.",
+  'not-allowed': 'Hearth was not allowed to show notifications. Turn this on again to be asked once more.',
+  unavailable: 'Notifications are not available on this device.',
+  offline:
+    'You are offline. Turning notifications on needs a connection; try again when you are back online.',
+};
 
 const RELAY_WORDS: Record<string, string> = {
   offline: 'You are offline. This needs a connection; try again when you are back online.',
@@ -30,10 +52,16 @@ const RELAY_WORDS: Record<string, string> = {
 
 /** The one place errors become words a person can act on. Unknown errors are logged without content. */
 export function handleError(error: unknown, context: ErrorContext): string {
-  if (error instanceof WrongPassphraseError)
-    return 'That passphrase is not right. Nothing was unlocked; try again.';
-  if (error instanceof MessageError || error instanceof AccountError) return error.message;
+  if (error instanceof WrongPassphraseError) {
+    return context === 'change-passphrase'
+      ? 'Your current passphrase is not right. Nothing was changed; try again.'
+      : 'That passphrase is not right. Nothing was unlocked; try again.';
+  }
+  if (error instanceof MessageError || error instanceof AccountError || error instanceof UnlockWaitError) {
+    return error.message;
+  }
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
+  if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof InviteError) {
     if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
     if (error.code === 'tampered') {

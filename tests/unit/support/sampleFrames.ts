@@ -6,6 +6,9 @@ import {
   INVITE_ID_BYTES,
   LINK_ID_BYTES,
   PUBLIC_KEY_BYTES,
+  PUSH_AUTH_BYTES,
+  PUSH_ENDPOINT_ID_BYTES,
+  PUSH_P256DH_BYTES,
   ROOM_ID_BYTES,
   SIGNATURE_BYTES,
 } from '$lib/protocol/limits';
@@ -172,4 +175,13 @@ export const SAMPLE_FRAMES: { [T in FrameType]: FrameOf<T> } = {
       },
     ],
   },
+  pushSubscribe: {
+    type: 'pushSubscribe',
+    endpoint: 'https://push.example/wpush/v2/gAAAAABé-ü',
+    p256dh: bytes(PUSH_P256DH_BYTES),
+    auth: bytes(PUSH_AUTH_BYTES),
+  },
+  pushSubscribed: { type: 'pushSubscribed', endpointId: bytes(PUSH_ENDPOINT_ID_BYTES) },
+  pushUnsubscribe: { type: 'pushUnsubscribe', endpoint: 'https://push.example/wpush/v2/gAAAAAB' },
+  pushUnsubscribed: { type: 'pushUnsubscribed', endpointId: bytes(PUSH_ENDPOINT_ID_BYTES) },
 };

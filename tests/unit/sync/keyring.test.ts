@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady, DEFAULT_MEM_LIMIT, DEFAULT_OPS_LIMIT, WrongPassphraseError } from '$lib/crypto';
 import type { HearthDb } from '$lib/store/db';
-import { createVault, hasVault, NoAccountError, unlockVault } from '$lib/sync/keyring';
+import { createVault, hasVault, NoAccountError, rewrapVault, unlockVault } from '$lib/sync/keyring';
+import { RecordStore } from '$lib/sync/records';
 import { containsBytes, rowBytes } from '../support/containsBytes';
 import { readRawRows } from '../support/rawIndexedDb';
 import { freshDb } from '../support/testDb';
@@ -74,5 +75,36 @@ describe('the device vault in IndexedDB', () => {
       name: 'ConstraintError',
     });
     expect(await unlockVault(db, PASSPHRASE)).toEqual(first);
+  });
+
+  it('changes the passphrase by re-wrapping the same keys, leaving every record as it was', async () => {
+    db = freshDb();
+    const created = await createVault(db, PASSPHRASE);
+    await new RecordStore(db, created.storageKey).put('profile', 'profile', { name: 'Sam' });
+    const recordsBefore = await readRawRows(db.name, 'records');
+    const [vaultBefore] = await readRawRows(db.name, 'vault');
+
+    await rewrapVault(db, PASSPHRASE, 'a new passphrase for spring');
+
+    await expect(unlockVault(db, PASSPHRASE)).rejects.toBeInstanceOf(WrongPassphraseError);
+    expect(await unlockVault(db, 'a new passphrase for spring')).toEqual(created);
+    // Only the small vault row changed (fresh salt and wrapping); records were not re-encrypted.
+    expect(await readRawRows(db.name, 'records')).toEqual(recordsBefore);
+    const [vaultAfter] = await readRawRows(db.name, 'vault');
+    expect(vaultAfter).not.toEqual(vaultBefore);
+    expect(containsBytes(rowBytes(vaultAfter), new TextEncoder().encode('a new passphrase for spring'))).toBe(
+      false,
+    );
+  });
+
+  it('changes nothing when the current passphrase given is wrong', async () => {
+    db = freshDb();
+    const created = await createVault(db, PASSPHRASE);
+    const before = await readRawRows(db.name, 'vault');
+    await expect(rewrapVault(db, 'not the passphrase at all', 'another one entirely')).rejects.toBeInstanceOf(
+      WrongPassphraseError,
+    );
+    expect(await readRawRows(db.name, 'vault')).toEqual(before);
+    expect(await unlockVault(db, PASSPHRASE)).toEqual(created);
   });
 });
