@@ -102,3 +102,19 @@ export function standingSql(dialect: Dialect): string {
      FROM devices d LEFT JOIN devices i ON i.sign_pk = d.identity_pk
      WHERE d.sign_pk = ${place(dialect, 1)}`;
 }
+
+/**
+ * Push subscriptions to notify about a room: those of each member identity's own key and of its linked devices,
+ * never of a revoked one. Binds the room twice (SQLite).
+ */
+export function pushTargetsSql(dialect: Dialect): string {
+  return `SELECT p.device, p.endpoint, p.p256dh, p.auth FROM members m
+       JOIN push_subscriptions p ON p.device = m.sign_pk
+       LEFT JOIN devices d ON d.sign_pk = m.sign_pk
+     WHERE m.room = ${place(dialect, 1)} AND d.revoked_at IS NULL
+     UNION ALL
+     SELECT p.device, p.endpoint, p.p256dh, p.auth FROM members m
+       JOIN devices d ON d.identity_pk = m.sign_pk
+       JOIN push_subscriptions p ON p.device = d.sign_pk
+     WHERE m.room = ${place(dialect, 1)} AND d.revoked_at IS NULL`;
+}

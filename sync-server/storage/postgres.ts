@@ -288,6 +288,8 @@ class PostgresStorage implements RelayStorage {
         [key, now, at, bytea(signature)],
       );
       await client.query('DELETE FROM link_grants WHERE device_pk = $1', [key]);
+      // A removed device is told nothing more, not even that a message arrived.
+      await client.query('DELETE FROM push_subscriptions WHERE device = $1', [key]);
       const result = await client.query(
         'SELECT COALESCE(identity_pk, sign_pk) AS identity FROM devices WHERE sign_pk = $1',
         [key],

@@ -319,6 +319,8 @@ class SqliteStorage implements RelayStorage {
         const key = blob(device);
         this.s.revoke.run(key, now, now, at, blob(signature));
         this.s.dropGrantsOf.run(key);
+        // A removed device is told nothing more, not even that a message arrived.
+        this.push.deleteDevice(device);
         return IdentityRow.parse(this.s.identityOf.get(key)).identity;
       }),
     );
