@@ -1,6 +1,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { message, newDevice, pairedDevices, send, shownTexts, THERAPIST_PASSPHRASE } from './support';
+import {
+  message,
+  newDevice,
+  pairedDevices,
+  readSafetyNumber,
+  send,
+  shownTexts,
+  THERAPIST_PASSPHRASE,
+} from './support';
 
 /** The screen passes an accessibility scan and fits a 320 px wide phone. */
 async function expectUsableOnSmallPhone(page: Page): Promise<void> {
@@ -65,6 +73,11 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   await expect(laptop.page.getByRole('heading', { name: 'Sam Okafor' })).toBeVisible();
   await expect(message(laptop.page, 'Before the laptop: how was your week?')).toBeVisible();
   await expect(message(laptop.page, 'Better, thank you.')).toBeVisible();
+  // The laptop speaks for the same person: the client's safety number with it is the one it had with the phone.
+  const onClient = await readSafetyNumber(client.page, 'Dr. Rowan Ellis');
+  await client.page.getByRole('button', { name: 'Close' }).click();
+  expect(await readSafetyNumber(laptop.page, 'Sam Okafor')).toBe(onClient);
+  await laptop.page.getByRole('button', { name: 'Close' }).click();
 
   // The laptop writes as the therapist; the client and the phone both see it as the therapist's.
   await send(laptop.page, 'Written on the laptop.');
@@ -73,6 +86,10 @@ test('@identity a therapist links a laptop that gets the whole history and can w
   ).not.toHaveAttribute('data-state', 'queued');
   await expect(message(client.page, 'Written on the laptop.')).toBeVisible();
   await expect(message(client.page, 'Written on the laptop.')).toContainText('Dr. Rowan Ellis');
+  // The laptop did not introduce the therapist a second time.
+  await expect(
+    client.page.getByTestId('audit').filter({ hasText: 'Dr. Rowan Ellis started this conversation' }),
+  ).toHaveCount(1);
   await client.page.getByLabel('Message', { exact: true }).fill('Got the laptop one.');
   await client.page.getByRole('button', { name: 'Send' }).click();
   await expect(message(laptop.page, 'Got the laptop one.')).toBeVisible();
