@@ -166,6 +166,12 @@ test('@identity signing out erases every trace of the person from the browser, e
   await client.page.reload();
   await expect(client.page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
   await expect(client.page.getByRole('button', { name: 'Get help now' })).toBeVisible();
+
+  // Back online, the relay takes the revocation (POST /devices/revoke) and nothing at all is left behind.
+  await client.context.setOffline(false);
+  await expect
+    .poll(() => client.page.evaluate(() => localStorage.getItem('hearth.pendingRevocation')))
+    .toBeNull();
   await therapist.context.close();
   await client.context.close();
 });
