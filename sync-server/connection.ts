@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../src/lib/protocol/errors';
-import { decodeFrame, encodeFrame, type Frame } from '../src/lib/protocol/frames';
+import { decodeFrame, encodeFrame, type Frame, type RoomDevice } from '../src/lib/protocol/frames';
+import { bytesEqual } from '../src/lib/protocol/hex';
 import { CHALLENGE_BYTES, MAX_ERROR_TEXT_CHARS, MAX_FRAME_BYTES } from '../src/lib/protocol/limits';
 import type { RelayContext } from './context';
+import { closeRevokedSession } from './deviceSockets';
 import { dispatchFrame } from './handlers/dispatch';
 import type { Logger } from './log';
 import { RelayError } from './relayError';
@@ -88,8 +90,17 @@ export class Connection implements Session {
 
   authenticated(device: AuthedDevice): void {
     this.device = device;
+    this.ctx.deviceSockets.add(device.signPublic, this);
     clearTimeout(this.authTimer);
     this.ctx.metrics.connectionsAuthenticated.inc();
+  }
+
+  roomDevicesChanged(devices: RoomDevice[]): void {
+    // A revocation made through another relay process reaches this one as the rooms' new device lists.
+    const own = this.device;
+    if (own && devices.some((d) => d.revokedAt > 0 && bytesEqual(d.signPublic, own.signPublic))) {
+      closeRevokedSession(this);
+    }
   }
 
   catchUpPageSent(): void {
@@ -217,6 +228,7 @@ export class Connection implements Session {
     if (this.device) {
       this.ctx.metrics.connectionsAuthenticated.dec();
       this.ctx.deviceLimits.releaseConnection(this.device.signPublic);
+      this.ctx.deviceSockets.remove(this.device.signPublic, this);
     }
     this.log.info({ code, device: this.device?.tag }, 'connection closed');
   }

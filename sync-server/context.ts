@@ -1,6 +1,7 @@
 import type { AppendQueue } from './appendQueue';
 import type { BlobStorage } from './blobs/BlobStorage';
 import type { Config } from './config';
+import type { DeviceSockets } from './deviceSockets';
 import type { Fanout } from './fanout';
 import type { DeviceLimits } from './limits/deviceLimits';
 import type { Logger } from './log';
@@ -21,6 +22,8 @@ export interface RelayContext {
   metrics: RelayMetrics;
   /** Per-device append rate and socket count, in this process. */
   deviceLimits: DeviceLimits;
+  /** Authenticated sockets by device, in this process: a revocation closes them. */
+  deviceSockets: DeviceSockets;
   /** Which devices read which rooms on this process (no push for a room a device is reading). */
   presence: RoomPresence;
   /** The relay's VAPID key pair; its public half is served at /push/vapid-public-key. */

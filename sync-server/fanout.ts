@@ -1,13 +1,13 @@
 import { toHex } from '../src/lib/protocol/hex';
-import type { Delivery, Member } from '../src/lib/protocol/frames';
+import type { Delivery, Member, RoomDevice } from '../src/lib/protocol/frames';
 
 /**
- * What a room's live subscribers hear about: envelopes from one commit, a changed member list, or `resync`: this
+ * What a room's live subscribers hear about: envelopes from one commit, a changed member or device list, or `resync`: this
  * process may have missed events of the room (its link to other relays was down), so read from storage.
  */
 export type RoomEvent =
   | { type: 'appended'; room: Uint8Array; deliveries: Delivery[] }
-  | { type: 'members'; room: Uint8Array; members: Member[] }
+  | { type: 'members'; room: Uint8Array; members: Member[]; devices: RoomDevice[] }
   | { type: 'resync'; room: Uint8Array };
 
 export type RoomListener = (event: RoomEvent) => void;

@@ -2,6 +2,7 @@ import { AppendQueue } from './appendQueue';
 import { openBlobStorage } from './blobs/openBlobStorage';
 import { loadConfig } from './config';
 import { CLOSE_RESTART } from './connection';
+import { DeviceSockets } from './deviceSockets';
 import type { RelayContext } from './context';
 import { openFanout } from './fanout/openFanout';
 import { deviceLimitsFor } from './limits/deviceLimits';
@@ -49,6 +50,7 @@ const ctx: RelayContext = {
   ),
   metrics,
   deviceLimits: deviceLimitsFor(config),
+  deviceSockets: new DeviceSockets(),
   presence,
   vapid,
 };

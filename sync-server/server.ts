@@ -6,6 +6,7 @@ import { Connection } from './connection';
 import type { RelayContext } from './context';
 import { serveHealth } from './http/health';
 import { serveMetrics } from './http/metrics';
+import { REVOKE_PATH, serveRevokeDevice } from './http/revokeDevice';
 import { serveStatic } from './http/static';
 import { serveVapidPublicKey, VAPID_PUBLIC_KEY_PATH } from './http/vapidPublicKey';
 
@@ -25,8 +26,8 @@ export interface RelayServer {
 }
 
 /**
- * The relay's HTTP server: /healthz, /metrics, /push/vapid-public-key, the WebSocket at /sync, and the built PWA
- * for everything else.
+ * The relay's HTTP server: /healthz, /metrics, POST /devices/revoke, /push/vapid-public-key, the WebSocket at /sync,
+ * and the built PWA for everything else.
  */
 export function createRelayServer(ctx: RelayContext): RelayServer {
   const connections = new Set<Connection>();
@@ -40,9 +41,11 @@ export function createRelayServer(ctx: RelayContext): RelayServer {
         ? serveHealth(res, ctx.storage, !accepting, ctx.fanout)
         : pathname === '/metrics'
           ? serveMetrics(res, ctx.metrics)
-          : pathname === VAPID_PUBLIC_KEY_PATH
-            ? serveVapidPublicKey(res, ctx.vapid.publicKey)
-            : serveStatic(req, res, ctx.config.buildDir);
+          : pathname === REVOKE_PATH
+            ? serveRevokeDevice(req, res, ctx)
+            : pathname === VAPID_PUBLIC_KEY_PATH
+              ? serveVapidPublicKey(res, ctx.vapid.publicKey)
+              : serveStatic(req, res, ctx.config.buildDir);
     work.catch((error: unknown) => {
       ctx.log.error({ err: error }, 'http request failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

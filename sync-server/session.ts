@@ -1,12 +1,18 @@
 import type { ErrorCode } from '../src/lib/protocol/errors';
-import type { Frame } from '../src/lib/protocol/frames';
+import type { Frame, RoomDevice } from '../src/lib/protocol/frames';
 import type { Logger } from './log';
+import type { DeviceKeys } from './storage/RelayStorage';
 import type { Subscription } from './subscription';
 
 /** A device that proved possession of its signing key on this socket. */
 export interface AuthedDevice {
   signPublic: Uint8Array;
   boxPublic: Uint8Array;
+  /**
+   * The identity it acts for: rooms, invites and membership are the identity's. For a first device these are its
+   * own keys; for a linked device, the keys that certified it.
+   */
+  identity: DeviceKeys;
   /** First 8 hex chars of the signing key, for logs. */
   tag: string;
 }
@@ -31,6 +37,8 @@ export interface Session {
   /** Count an append from enqueue to ack, so a socket that floods the queue stops being read. */
   appendStarted(): void;
   appendSettled(): void;
+  /** A room this socket subscribes to has a new device list (a revoked own device closes the socket). */
+  roomDevicesChanged(devices: RoomDevice[]): void;
   /** A DELIVER frame was sent from storage rather than live fan-out (counted in /metrics). */
   catchUpPageSent(): void;
 }

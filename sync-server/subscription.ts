@@ -1,5 +1,5 @@
 import { CATCH_UP_PAGE_BYTES, CATCH_UP_PAGE_ENVELOPES } from '../src/lib/protocol/limits';
-import { encodeFrame, type Delivery } from '../src/lib/protocol/frames';
+import { encodeFrame, type Delivery, type Member, type RoomDevice } from '../src/lib/protocol/frames';
 import { deliverFrames } from './deliverFrames';
 import type { Fanout, RoomEvent } from './fanout';
 import type { Logger } from './log';
@@ -9,11 +9,22 @@ import type { RelayStorage } from './storage/RelayStorage';
 export const HIGH_WATER_BYTES = 1024 * 1024;
 const DRAIN_POLL_MS = 10;
 
+/**
+ * MEMBERS, then DEVICES when any member identity has linked or revoked devices: a device treats each MEMBERS as
+ * resetting the room's device list, so a room without any never sees a DEVICES frame.
+ */
+export function membershipFrames(room: Uint8Array, members: Member[], devices: RoomDevice[]): Uint8Array[] {
+  const frames = [encodeFrame({ type: 'members', room, members })];
+  if (devices.length > 0) frames.push(encodeFrame({ type: 'devices', room, devices }));
+  return frames;
+}
+
 /** The part of a socket a subscription writes to. */
 export interface SubscriberSocket {
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
   sendBytes(bytes: Uint8Array): void;
+  roomDevicesChanged(devices: RoomDevice[]): void;
   catchUpPageSent(): void;
 }
 
@@ -74,7 +85,9 @@ export class Subscription {
   private onEvent(event: RoomEvent): void {
     if (!this.active || !this.socket.isOpen) return;
     if (event.type === 'members') {
-      this.socket.sendBytes(encodeFrame({ type: 'members', room: this.room, members: event.members }));
+      for (const frame of membershipFrames(this.room, event.members, event.devices))
+        this.socket.sendBytes(frame);
+      this.socket.roomDevicesChanged(event.devices);
       return;
     }
     if (event.type === 'resync') {

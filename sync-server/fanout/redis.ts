@@ -133,7 +133,8 @@ export class RedisFanout implements Fanout {
       try {
         if (!this.local.hasListeners(room)) return;
         const members = await this.storage.listMembers(room);
-        this.local.publish({ type: 'members', room, members });
+        const devices = await this.storage.listRoomDevices(room);
+        this.local.publish({ type: 'members', room, members, devices });
       } catch (error) {
         this.log.error({ err: error }, 'reloading members for fan-out failed');
       }

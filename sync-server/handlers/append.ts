@@ -41,7 +41,7 @@ export async function handleAppend(
   // socket is subscribed to was checked when it subscribed. (When members can be removed, removal must end their
   // subscriptions and this check must move into the commit.)
   const subscribed = session.subscriptions.has(toHex(envelope.room));
-  if (!subscribed && !(await ctx.storage.isMember(envelope.room, device.signPublic))) {
+  if (!subscribed && !(await ctx.storage.isMember(envelope.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', ref);
   }
   const signed = withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, envelope.ciphertext));

@@ -3,6 +3,8 @@ import type { FrameOf } from '../../src/lib/protocol/frames';
 import { authSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
 import { MAX_CONNECTIONS_PER_DEVICE } from '../../src/lib/protocol/limits';
 import { CLOSE_TOO_MANY_CONNECTIONS } from '../connection';
+import { closeRevokedSession } from '../deviceSockets';
+import { bytesEqual } from '../../src/lib/protocol/hex';
 import type { RelayContext } from '../context';
 import { keyTag } from '../log';
 import { RelayError } from '../relayError';
@@ -13,8 +15,8 @@ import { verifyEd25519 } from '../verifySignature';
 export const CLOSE_AUTH_FAILED = 4001;
 
 /**
- * AUTH: a signature over this socket's challenge proves the device key → READY; a bad one → auth_failed, close
- * 4001; a device already holding MAX_CONNECTIONS_PER_DEVICE sockets → too_many_connections, close 4003.
+ * AUTH: a signature over this socket's challenge proves the device key → READY, acting for its identity (itself, or
+ * the identity that certified it); a bad one → auth_failed, close 4001; a revoked key → device_revoked, close 4004; a device already holding MAX_CONNECTIONS_PER_DEVICE sockets → too_many_connections, close 4003.
  */
 export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: RelayContext): Promise<void> {
   if (session.device) throw new RelayError('already_authenticated', 'this socket is already authenticated');
@@ -29,7 +31,22 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
     session.close(CLOSE_AUTH_FAILED, 'auth failed');
     return;
   }
-  const device = { signPublic: frame.signPublic, boxPublic: frame.boxPublic, tag };
+  const standing = await ctx.storage.deviceStanding(frame.signPublic);
+  if (standing?.revokedAt != null) {
+    session.log.info({ device: tag }, 'auth refused: device revoked');
+    closeRevokedSession(session);
+    return;
+  }
+  const linked = standing !== undefined && !bytesEqual(standing.identity.signPublic, frame.signPublic);
+  if (linked && !bytesEqual(standing.boxPublic, frame.boxPublic)) {
+    // A linked device's box key is the one its certificate names; another would not match what members check.
+    session.log.info({ device: tag }, 'auth failed: box key differs from the certified one');
+    session.sendError('auth_failed', 'a linked device must authenticate with its certified box key');
+    session.close(CLOSE_AUTH_FAILED, 'auth failed');
+    return;
+  }
+  const identity = linked ? standing.identity : { signPublic: frame.signPublic, boxPublic: frame.boxPublic };
+  const device = { signPublic: frame.signPublic, boxPublic: frame.boxPublic, identity, tag };
   await ctx.storage.upsertDevice(device, Date.now());
   // No await between taking the slot and marking the socket authenticated: the socket's close releases the slot
   // exactly when it was taken.

@@ -19,7 +19,7 @@ export async function handleBlobGet(
   ctx: RelayContext,
 ): Promise<void> {
   const { room, hash, offset } = frame;
-  if (!(await ctx.storage.isMember(room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', hash);
   }
   const state = await ctx.blobs.status(room, hash);

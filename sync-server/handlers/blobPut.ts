@@ -18,7 +18,7 @@ export async function handleBlobPut(
   ctx: RelayContext,
 ): Promise<void> {
   const { room, hash, size, offset, chunk } = frame;
-  if (!(await ctx.storage.isMember(room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', hash);
   }
   if (size > MAX_BLOB_BYTES) {

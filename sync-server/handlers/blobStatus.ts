@@ -15,7 +15,7 @@ export async function handleBlobStatus(
   ctx: RelayContext,
 ): Promise<void> {
   const { room, hash } = frame;
-  if (!(await ctx.storage.isMember(room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', hash);
   }
   let state = await ctx.blobs.status(room, hash);

@@ -14,10 +14,10 @@ export async function handleCreateRoom(
   frame: FrameOf<'createRoom'>,
   ctx: RelayContext,
 ): Promise<void> {
-  if (!(await ctx.storage.isMember(frame.room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     await requireRoomAllowance(device, frame.room, ctx);
   }
-  const outcome = await ctx.storage.createRoom(frame.room, device, Date.now());
+  const outcome = await ctx.storage.createRoom(frame.room, device.identity, Date.now());
   if (outcome === 'exists') throw new RelayError('room_exists', 'a room with this id exists', frame.room);
   session.send({ type: 'roomCreated', room: frame.room });
 }

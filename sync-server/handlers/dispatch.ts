@@ -9,11 +9,15 @@ import { handleBlobPut } from './blobPut';
 import { handleBlobStatus } from './blobStatus';
 import { handleClaimInvite } from './claimInvite';
 import { handleCreateRoom } from './createRoom';
+import { handleFetchGrant } from './fetchGrant';
 import { handleGetInvite } from './getInvite';
+import { handleLinkDevice } from './linkDevice';
+import { handleListDevices } from './listDevices';
 import { handlePutInvite } from './putInvite';
 import { handlePushSubscribe } from './pushSubscribe';
 import { handlePushUnsubscribe } from './pushUnsubscribe';
 import { handlePutSnapshot } from './putSnapshot';
+import { handleRevokeDevice } from './revokeDevice';
 import { handleSubscribe } from './subscribe';
 import { handleSubscribeLatest } from './subscribeLatest';
 
@@ -44,6 +48,15 @@ export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayCo
       return handlePutSnapshot(session, authed(session), frame, ctx);
     case 'subscribeLatest':
       return handleSubscribeLatest(session, authed(session), frame, ctx);
+    case 'linkDevice':
+      return handleLinkDevice(session, authed(session), frame, ctx);
+    case 'fetchGrant':
+      authed(session);
+      return handleFetchGrant(session, frame, ctx);
+    case 'revokeDevice':
+      return handleRevokeDevice(session, authed(session), frame, ctx);
+    case 'listDevices':
+      return handleListDevices(session, authed(session), ctx);
     case 'pushSubscribe':
       return handlePushSubscribe(session, authed(session), frame, ctx);
     case 'pushUnsubscribe':

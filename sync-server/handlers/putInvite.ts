@@ -14,7 +14,7 @@ export async function handlePutInvite(
   frame: FrameOf<'putInvite'>,
   ctx: RelayContext,
 ): Promise<void> {
-  if (!(await ctx.storage.isMember(frame.room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
   }
   const now = Date.now();
@@ -36,7 +36,7 @@ export async function handlePutInvite(
       claimPublic: frame.claimPublic,
       expiresAt: frame.expiresAt,
       box: frame.box,
-      createdBy: device.signPublic,
+      createdBy: device.identity.signPublic,
     },
     now,
   );

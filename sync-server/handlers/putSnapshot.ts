@@ -16,7 +16,7 @@ export async function handlePutSnapshot(
   ctx: RelayContext,
 ): Promise<void> {
   const { room, upToSeq, hash } = frame;
-  if (!(await ctx.storage.isMember(room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', room);
   }
   const blob = await ctx.blobs.status(room, hash);

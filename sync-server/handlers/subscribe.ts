@@ -3,10 +3,10 @@ import { toHex } from '../../src/lib/protocol/hex';
 import type { RelayContext } from '../context';
 import { RelayError } from '../relayError';
 import type { AuthedDevice, Session } from '../session';
-import { Subscription } from '../subscription';
+import { membershipFrames, Subscription } from '../subscription';
 
 /**
- * SUBSCRIBE: for a member, MEMBERS, then every envelope after `afterSeq` in DELIVER pages, then CAUGHT_UP, then
+ * SUBSCRIBE: for a member, MEMBERS (and DEVICES, if any), then every envelope after `afterSeq` in DELIVER pages, then CAUGHT_UP, then
  * live DELIVERs. Subscribing again to the same room restarts from the new `afterSeq`.
  */
 export async function handleSubscribe(
@@ -18,11 +18,12 @@ export async function handleSubscribe(
   const key = toHex(frame.room);
   session.subscriptions.get(key)?.close();
   session.subscriptions.delete(key);
-  if (!(await ctx.storage.isMember(frame.room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
   }
   const members = await ctx.storage.listMembers(frame.room);
-  session.send({ type: 'members', room: frame.room, members });
+  const devices = await ctx.storage.listRoomDevices(frame.room);
+  for (const bytes of membershipFrames(frame.room, members, devices)) session.sendBytes(bytes);
   const subscription = new Subscription(frame.room, frame.afterSeq, session, {
     storage: ctx.storage,
     fanout: ctx.fanout,

@@ -21,7 +21,7 @@ export async function handleSubscribeLatest(
   const key = toHex(room);
   session.subscriptions.get(key)?.close();
   session.subscriptions.delete(key);
-  if (!(await ctx.storage.isMember(room, device.signPublic))) {
+  if (!(await ctx.storage.isMember(room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', room);
   }
   const snapshot = await ctx.blobs.latestSnapshot(room);

@@ -15,7 +15,7 @@ export function requireUsableInvite(
 ): StoredInvite {
   if (!invite) throw new RelayError('invite_not_found', 'no invite with this id', inviteId);
   // A retry by the device that claimed it succeeds even after expiry: it is a member by then.
-  if (invite.usedBy && bytesEqual(invite.usedBy, device.signPublic)) return invite;
+  if (invite.usedBy && bytesEqual(invite.usedBy, device.identity.signPublic)) return invite;
   if (invite.expiresAt <= now) throw new RelayError('invite_expired', 'this invite has expired', inviteId);
   if (invite.usedBy) throw new RelayError('invite_used', 'this invite was already used', inviteId);
   return invite;

@@ -13,6 +13,6 @@ export async function requireRoomAllowance(
   ctx: RelayContext,
 ): Promise<void> {
   const max = ctx.config.maxRoomsPerDevice;
-  if ((await ctx.storage.countRooms(device.signPublic)) < max) return;
+  if ((await ctx.storage.countRooms(device.identity.signPublic)) < max) return;
   throw new RelayError('too_many_rooms', `a device may belong to at most ${max} rooms`, ref);
 }

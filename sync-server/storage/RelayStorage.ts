@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../src/lib/protocol/errors';
-import type { Delivery, Member } from '../../src/lib/protocol/frames';
+import type { Delivery, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
 
 /**
  * Everything the relay keeps, behind one Promise-returning interface: SQLite now, PostgreSQL later. Byte fields are
@@ -34,6 +34,26 @@ export interface RelayStorage {
     proof: Uint8Array,
     now: number,
   ): Promise<ClaimOutcome>;
+  /** What a signing key is at AUTH: the identity it acts for and whether it is revoked; undefined if never seen. */
+  deviceStanding(signPublic: Uint8Array): Promise<DeviceStanding | undefined>;
+  /**
+   * In one transaction: record a linked device with its certificate (checked by the caller) and file its sealed
+   * grant under `linkId`. Refuses a key that is in use: an identity, linked elsewhere, revoked, or in a room.
+   */
+  linkDevice(link: NewLinkedDevice, now: number): Promise<LinkOutcome>;
+  /** The sealed grant filed under `linkId`, while unexpired. */
+  getGrant(linkId: Uint8Array, now: number): Promise<Uint8Array | undefined>;
+  /**
+   * Mark `device` revoked (the first revocation wins; later ones change nothing) and drop its pending grants.
+   * Records an unknown key too, so it can never authenticate later. Resolves to the identity it acted for.
+   */
+  revokeDevice(device: Uint8Array, at: number, signature: Uint8Array, now: number): Promise<Uint8Array>;
+  /** The identity's own key and every device linked to it, oldest first. */
+  listOwnDevices(identity: Uint8Array): Promise<OwnDevice[]>;
+  /** The linked devices of the room's member identities, and any revoked member identity key. */
+  listRoomDevices(room: Uint8Array): Promise<RoomDevice[]>;
+  /** Every room the identity is a member of. */
+  listRoomsOf(identity: Uint8Array): Promise<Uint8Array[]>;
   /**
    * Keep a device's push subscription. An endpoint belongs to one browser, so registering it moves it to this
    * device; the device's subscriptions beyond `maxPerDevice` (the oldest first) are dropped in the same transaction.
@@ -52,6 +72,27 @@ export interface RelayStorage {
   claimVapidKeys(candidate: VapidKeyPair): Promise<VapidKeyPair>;
   close(): Promise<void>;
 }
+
+export interface DeviceStanding {
+  /** The box key recorded for this signing key (a linked device's is the certified one). */
+  boxPublic: Uint8Array;
+  /** The identity this key acts for: itself, unless it is a linked device. */
+  identity: DeviceKeys;
+  revokedAt: number | null;
+}
+
+export interface NewLinkedDevice {
+  identity: DeviceKeys;
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
+  createdAt: number;
+  certificate: Uint8Array;
+  linkId: Uint8Array;
+  grant: Uint8Array;
+  grantExpiresAt: number;
+}
+
+export type LinkOutcome = 'linked' | 'exists' | 'too_many';
 
 /** A browser's PushSubscription as a device registered it (RFC 8030 endpoint, RFC 8291 keys). */
 export interface PushSubscriptionRecord {

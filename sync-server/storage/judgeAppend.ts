@@ -12,18 +12,27 @@ export type AppendVerdict = { kind: 'insert' } | Exclude<AppendOutcome, { kind: 
 
 /**
  * The append rule every storage applies inside its transaction: a retry (same id, author and clock) gets its old
- * seq; a reused id is refused; otherwise the clock must be exactly the author's next one in the room.
+ * seq; a reused id is refused; a revoked author is refused; otherwise the clock must be exactly the author's next one in the room.
  */
 export function judgeAppend(
   item: AppendItem,
   existing: StoredEnvelopeRef | undefined,
   lastClock: number,
+  authorRevoked = false,
 ): AppendVerdict {
   if (existing) {
     if (bytesEqual(existing.author, item.author) && existing.clock === item.clock) {
       return { kind: 'duplicate', seq: existing.seq };
     }
     return { kind: 'rejected', code: 'duplicate_id', message: 'an envelope with this id is already stored' };
+  }
+  // Checked inside the commit, so an envelope racing its author's revocation is either stored before it or refused.
+  if (authorRevoked) {
+    return {
+      kind: 'rejected',
+      code: 'device_revoked',
+      message: 'this device was removed; it can no longer write',
+    };
   }
   const expected = lastClock + 1;
   if (item.clock !== expected) {

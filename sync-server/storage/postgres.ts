@@ -1,7 +1,16 @@
 import pg from 'pg';
 import { z } from 'zod';
-import type { Member } from '../../src/lib/protocol/frames';
+import type { Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
+import { MAX_DEVICES_PER_IDENTITY } from '../../src/lib/protocol/limits';
 import type { Logger } from '../log';
+import {
+  ownDevicesSql,
+  roomDevicesSql,
+  standingSql,
+  toOwnDevice,
+  toRoomDevice,
+  toStanding,
+} from './deviceRows';
 import { sameInvite, toStoredInvite } from './inviteRow';
 import { commitAppendBatch } from './postgresAppend';
 import { migratePostgres } from './postgresMigrations';
@@ -14,7 +23,10 @@ import type {
   ClaimOutcome,
   CreateRoomOutcome,
   DeviceKeys,
+  DeviceStanding,
+  LinkOutcome,
   NewInvite,
+  NewLinkedDevice,
   Page,
   PageLimits,
   PushSubscriptionRecord,
@@ -32,6 +44,9 @@ const PageRow = z.object({ head_seq: Int, seq: Int.nullable(), bytes: Bytes.null
 const MemberRow = z.object({ sign_pk: Bytes, box_pk: Bytes, proof: Bytes, invite_id: Bytes });
 const RoomRow = z.object({ room: Bytes });
 const CountRow = z.object({ n: Int });
+const KeyRow = z.object({ identity_pk: Bytes.nullable(), revoked_at: Int.nullable() });
+const GrantRow = z.object({ grant_box: Bytes });
+const IdentityRow = z.object({ identity: Bytes });
 
 /**
  * Connect to PostgreSQL at `url`, run pending migrations, and return storage with the same semantics as SQLite's.
@@ -200,6 +215,110 @@ class PostgresStorage implements RelayStorage {
     });
   }
 
+  deviceStanding(signPublic: Uint8Array): Promise<DeviceStanding | undefined> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(standingSql('postgres'), [bytea(signPublic)]);
+      return result.rows.length === 0 ? undefined : toStanding(result.rows[0]);
+    });
+  }
+
+  linkDevice(link: NewLinkedDevice, now: number): Promise<LinkOutcome> {
+    return inTransaction(this.pool, async (client): Promise<LinkOutcome> => {
+      const device = bytea(link.signPublic);
+      const identity = bytea(link.identity.signPublic);
+      // The identity's row lock serialises links of one identity, so the device count cannot be raced past.
+      await client.query('SELECT 1 FROM devices WHERE sign_pk = $1 FOR UPDATE', [identity]);
+      const existingResult = await client.query(
+        'SELECT identity_pk, revoked_at FROM devices WHERE sign_pk = $1 FOR UPDATE',
+        [device],
+      );
+      const existing = existingResult.rows.length > 0 ? KeyRow.parse(existingResult.rows[0]) : undefined;
+      if (existing) {
+        // A retry of the same link is fine; any other use of the key (revoked, linked elsewhere, an identity
+        // with rooms or devices of its own) is not: a device key acts for exactly one identity, once.
+        const linkedHere =
+          existing.identity_pk !== null && Buffer.compare(existing.identity_pk, identity) === 0;
+        const inUse =
+          existing.revoked_at !== null ||
+          (existing.identity_pk !== null && !linkedHere) ||
+          (existing.identity_pk === null &&
+            ((await countWhere(client, 'members', 'sign_pk', device)) > 0 ||
+              (await countLinked(client, device)) > 0));
+        if (inUse) return 'exists';
+      }
+      if (!existing?.identity_pk && (await countLinked(client, identity)) >= MAX_DEVICES_PER_IDENTITY) {
+        return 'too_many';
+      }
+      await client.query(
+        `INSERT INTO devices (sign_pk, box_pk, first_seen, last_seen, identity_pk, certificate, created_at)
+         VALUES ($1, $2, $3, $3, $4, $5, $6)
+         ON CONFLICT (sign_pk) DO UPDATE SET box_pk = excluded.box_pk, identity_pk = excluded.identity_pk,
+           certificate = excluded.certificate, created_at = excluded.created_at`,
+        [device, bytea(link.boxPublic), now, identity, bytea(link.certificate), link.createdAt],
+      );
+      await client.query('DELETE FROM link_grants WHERE expires_at <= $1', [now]);
+      await client.query(
+        `INSERT INTO link_grants (link_id, device_pk, grant_box, expires_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (link_id) DO UPDATE SET device_pk = excluded.device_pk, grant_box = excluded.grant_box,
+           expires_at = excluded.expires_at`,
+        [bytea(link.linkId), device, bytea(link.grant), link.grantExpiresAt],
+      );
+      return 'linked';
+    });
+  }
+
+  getGrant(linkId: Uint8Array, now: number): Promise<Uint8Array | undefined> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(
+        'SELECT grant_box FROM link_grants WHERE link_id = $1 AND expires_at > $2',
+        [bytea(linkId), now],
+      );
+      return result.rows.length === 0 ? undefined : GrantRow.parse(result.rows[0]).grant_box;
+    });
+  }
+
+  revokeDevice(device: Uint8Array, at: number, signature: Uint8Array, now: number): Promise<Uint8Array> {
+    return inTransaction(this.pool, async (client): Promise<Uint8Array> => {
+      const key = bytea(device);
+      await client.query(
+        `INSERT INTO devices (sign_pk, box_pk, first_seen, last_seen, revoked_at, revocation)
+         VALUES ($1, ''::bytea, $2, $2, $3, $4)
+         ON CONFLICT (sign_pk) DO UPDATE SET revoked_at = excluded.revoked_at, revocation = excluded.revocation
+         WHERE devices.revoked_at IS NULL`,
+        [key, now, at, bytea(signature)],
+      );
+      await client.query('DELETE FROM link_grants WHERE device_pk = $1', [key]);
+      // A removed device is told nothing more, not even that a message arrived.
+      await client.query('DELETE FROM push_subscriptions WHERE device = $1', [key]);
+      const result = await client.query(
+        'SELECT COALESCE(identity_pk, sign_pk) AS identity FROM devices WHERE sign_pk = $1',
+        [key],
+      );
+      return IdentityRow.parse(result.rows[0]).identity;
+    });
+  }
+
+  listOwnDevices(identity: Uint8Array): Promise<OwnDevice[]> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(ownDevicesSql('postgres'), [bytea(identity)]);
+      return result.rows.map((raw) => toOwnDevice(raw));
+    });
+  }
+
+  listRoomDevices(room: Uint8Array): Promise<RoomDevice[]> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(roomDevicesSql('postgres'), [bytea(room)]);
+      return result.rows.map((raw) => toRoomDevice(raw));
+    });
+  }
+
+  listRoomsOf(identity: Uint8Array): Promise<Uint8Array[]> {
+    return guardStorage(async () => {
+      const result = await this.pool.query('SELECT room FROM members WHERE sign_pk = $1', [bytea(identity)]);
+      return result.rows.map((raw) => RoomRow.parse(raw).room);
+    });
+  }
+
   putPushSubscription(
     subscription: PushSubscriptionRecord,
     maxPerDevice: number,
@@ -228,6 +347,24 @@ class PostgresStorage implements RelayStorage {
   close(): Promise<void> {
     return guardStorage(() => this.pool.end());
   }
+}
+
+async function countWhere(
+  db: Queryable,
+  table: 'members',
+  column: 'sign_pk',
+  value: Buffer,
+): Promise<number> {
+  const result = await db.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = $1`, [value]);
+  return CountRow.parse(result.rows[0]).n;
+}
+
+async function countLinked(db: Queryable, identity: Buffer): Promise<number> {
+  const result = await db.query(
+    'SELECT COUNT(*) AS n FROM devices WHERE identity_pk = $1 AND revoked_at IS NULL',
+    [identity],
+  );
+  return CountRow.parse(result.rows[0]).n;
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;

@@ -8,6 +8,7 @@ const Bytes = z.instanceof(Uint8Array);
 const Int = z.number().int();
 const HeadRow = z.object({ room: Bytes, head_seq: Int });
 const EnvelopeRefRow = z.object({ room: Bytes, id: Bytes, author: Bytes, clock: Int, seq: Int });
+const SignRow = z.object({ sign_pk: Bytes });
 const ClockRow = z.object({ room: Bytes, author: Bytes, clock: Int.nullable() });
 
 const pairKey = (a: Uint8Array, b: Uint8Array): string => `${toHex(a)}:${toHex(b)}`;
@@ -32,13 +33,19 @@ export async function commitAppendBatch(
   const heads = await lockRooms(client, items);
   const stored = await storedRefs(client, items);
   const clocks = await lastClocks(client, items);
+  const revoked = await revokedAuthors(client, items);
 
   const outcomes: AppendOutcome[] = [];
   const inserts: Array<{ item: AppendItem; seq: number }> = [];
   for (const item of items) {
     const idKey = pairKey(item.room, item.id);
     const authorKey = pairKey(item.room, item.author);
-    const verdict = judgeAppend(item, stored.get(idKey), clocks.get(authorKey) ?? 0);
+    const verdict = judgeAppend(
+      item,
+      stored.get(idKey),
+      clocks.get(authorKey) ?? 0,
+      revoked.has(toHex(item.author)),
+    );
     if (verdict.kind !== 'insert') {
       outcomes.push(verdict);
       continue;
@@ -111,6 +118,15 @@ async function lastClocks(client: pg.PoolClient, items: AppendItem[]): Promise<M
     if (row.clock !== null) clocks.set(pairKey(row.room, row.author), row.clock);
   }
   return clocks;
+}
+
+/** The batch's authors that are revoked (hex). */
+async function revokedAuthors(client: pg.PoolClient, items: AppendItem[]): Promise<Set<string>> {
+  const result = await client.query(
+    'SELECT sign_pk FROM devices WHERE sign_pk = ANY($1::bytea[]) AND revoked_at IS NOT NULL',
+    [unique(items.map((item) => item.author))],
+  );
+  return new Set(result.rows.map((raw) => toHex(SignRow.parse(raw).sign_pk)));
 }
 
 /** One multi-row INSERT for the whole batch. */

@@ -84,6 +84,27 @@ CREATE TABLE vapid_keys (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'linked devices',
+    // A device row gains the identity it acts for (NULL: its key is the identity), the identity's certificate and
+    // its revocation; sealed grants wait in link_grants for the new device to fetch them.
+    sql: `
+ALTER TABLE devices
+  ADD COLUMN identity_pk bytea,
+  ADD COLUMN certificate bytea,
+  ADD COLUMN created_at bigint,
+  ADD COLUMN revoked_at bigint,
+  ADD COLUMN revocation bytea;
+CREATE INDEX devices_by_identity ON devices (identity_pk);
+CREATE TABLE link_grants (
+  link_id bytea PRIMARY KEY,
+  device_pk bytea NOT NULL,
+  grant_box bytea NOT NULL,
+  expires_at bigint NOT NULL
+);
+`,
+  },
 ];
 
 /** Any constant works as long as every relay uses the same one: it names "Hearth is migrating" to PostgreSQL. */

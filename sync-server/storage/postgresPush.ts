@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
+import { pushTargetsSql } from './deviceRows';
 import { guardStorage, inTransaction } from './pgTransaction';
 import { bytea } from './pgTypes';
 import type { PushSubscriptionRecord, VapidKeyPair } from './RelayStorage';
@@ -51,11 +52,7 @@ export class PostgresPushStorage {
 
   targets(room: Uint8Array): Promise<PushSubscriptionRecord[]> {
     return guardStorage(async () => {
-      const result = await this.pool.query(
-        `SELECT p.device, p.endpoint, p.p256dh, p.auth FROM members m
-         JOIN push_subscriptions p ON p.device = m.sign_pk WHERE m.room = $1`,
-        [bytea(room)],
-      );
+      const result = await this.pool.query(pushTargetsSql('postgres'), [bytea(room)]);
       return result.rows.map((raw) => {
         const row = TargetRow.parse(raw);
         return { device: row.device, endpoint: row.endpoint, p256dh: row.p256dh, auth: row.auth };

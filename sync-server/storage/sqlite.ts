@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { Delivery, Member } from '../../src/lib/protocol/frames';
+import type { Delivery, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
+import { MAX_DEVICES_PER_IDENTITY } from '../../src/lib/protocol/limits';
+import {
+  ownDevicesSql,
+  roomDevicesSql,
+  standingSql,
+  toOwnDevice,
+  toStanding,
+  toRoomDevice,
+} from './deviceRows';
 import { sameInvite, toStoredInvite } from './inviteRow';
 import { judgeAppend } from './judgeAppend';
 import { StorageError } from './StorageError';
@@ -15,7 +24,10 @@ import type {
   ClaimOutcome,
   CreateRoomOutcome,
   DeviceKeys,
+  DeviceStanding,
+  LinkOutcome,
   NewInvite,
+  NewLinkedDevice,
   Page,
   PageLimits,
   PushSubscriptionRecord,
@@ -34,6 +46,11 @@ const MemberRow = z.object({ sign_pk: Bytes, box_pk: Bytes, proof: Bytes, invite
 const CountRow = z.object({ n: Int });
 const ClockRow = z.object({ clock: Int.nullable() });
 const HeadRow = z.object({ head_seq: Int });
+const KeyRow = z.object({ identity_pk: Bytes.nullable(), revoked_at: Int.nullable() });
+const GrantRow = z.object({ grant_box: Bytes });
+const RoomRow = z.object({ room: Bytes });
+const IdentityRow = z.object({ identity: Bytes });
+const RevokedRow = z.object({ revoked_at: Int.nullable() });
 
 /** better-sqlite3 binds Buffers as BLOBs; wrap without copying. */
 function blob(bytes: Uint8Array): Buffer {
@@ -96,6 +113,36 @@ class SqliteStorage implements RelayStorage {
         `SELECT invite_id, room, claim_pk, expires_at, box, created_by, used_by FROM invites
          WHERE invite_id = ?`,
       ),
+      standing: db.prepare(standingSql('sqlite')),
+      keyRow: db.prepare('SELECT identity_pk, revoked_at FROM devices WHERE sign_pk = ?'),
+      isLinkedTo: db.prepare(
+        'SELECT COUNT(*) AS n FROM devices WHERE identity_pk = ? AND revoked_at IS NULL',
+      ),
+      linkDevice: db.prepare(
+        `INSERT INTO devices (sign_pk, box_pk, first_seen, last_seen, identity_pk, certificate, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sign_pk) DO UPDATE SET box_pk = excluded.box_pk, identity_pk = excluded.identity_pk,
+           certificate = excluded.certificate, created_at = excluded.created_at`,
+      ),
+      dropExpiredGrants: db.prepare('DELETE FROM link_grants WHERE expires_at <= ?'),
+      putGrant: db.prepare(
+        'INSERT OR REPLACE INTO link_grants (link_id, device_pk, grant_box, expires_at) VALUES (?, ?, ?, ?)',
+      ),
+      grant: db.prepare('SELECT grant_box FROM link_grants WHERE link_id = ? AND expires_at > ?'),
+      revoke: db.prepare(
+        `INSERT INTO devices (sign_pk, box_pk, first_seen, last_seen, revoked_at, revocation)
+         VALUES (?, x'', ?, ?, ?, ?)
+         ON CONFLICT (sign_pk) DO UPDATE SET revoked_at = excluded.revoked_at, revocation = excluded.revocation
+         WHERE devices.revoked_at IS NULL`,
+      ),
+      dropGrantsOf: db.prepare('DELETE FROM link_grants WHERE device_pk = ?'),
+      identityOf: db.prepare(
+        'SELECT COALESCE(identity_pk, sign_pk) AS identity FROM devices WHERE sign_pk = ?',
+      ),
+      revokedAt: db.prepare('SELECT revoked_at FROM devices WHERE sign_pk = ?'),
+      ownDevices: db.prepare(ownDevicesSql('sqlite')),
+      roomDevices: db.prepare(roomDevicesSql('sqlite')),
+      roomsOf: db.prepare('SELECT room FROM members WHERE sign_pk = ?'),
       markUsed: db.prepare(
         `UPDATE invites SET used_by = ?, used_at = ? WHERE invite_id = ? AND (used_by IS NULL OR used_by = ?)
          RETURNING room`,
@@ -210,6 +257,89 @@ class SqliteStorage implements RelayStorage {
     );
   }
 
+  deviceStanding(signPublic: Uint8Array): Promise<DeviceStanding | undefined> {
+    return this.guard(() => {
+      const raw = this.s.standing.get(blob(signPublic));
+      return raw ? toStanding(raw) : undefined;
+    });
+  }
+
+  linkDevice(link: NewLinkedDevice, now: number): Promise<LinkOutcome> {
+    return this.guard(
+      this.db.transaction((): LinkOutcome => {
+        const device = blob(link.signPublic);
+        const identity = blob(link.identity.signPublic);
+        const existingRaw = this.s.keyRow.get(device);
+        const existing = existingRaw ? KeyRow.parse(existingRaw) : undefined;
+        if (existing) {
+          // A retry of the same link is fine; any other use of the key (revoked, linked elsewhere, an identity
+          // with rooms or devices of its own) is not: a device key acts for exactly one identity, once.
+          const linkedHere =
+            existing.identity_pk !== null && Buffer.compare(existing.identity_pk, identity) === 0;
+          const inUse =
+            existing.revoked_at !== null ||
+            (existing.identity_pk !== null && !linkedHere) ||
+            (existing.identity_pk === null &&
+              (CountRow.parse(this.s.countRooms.get(device)).n > 0 ||
+                CountRow.parse(this.s.isLinkedTo.get(device)).n > 0));
+          if (inUse) return 'exists';
+        }
+        if (
+          !existing?.identity_pk &&
+          CountRow.parse(this.s.isLinkedTo.get(identity)).n >= MAX_DEVICES_PER_IDENTITY
+        ) {
+          return 'too_many';
+        }
+        this.s.linkDevice.run(
+          device,
+          blob(link.boxPublic),
+          now,
+          now,
+          identity,
+          blob(link.certificate),
+          link.createdAt,
+        );
+        this.s.dropExpiredGrants.run(now);
+        this.s.putGrant.run(blob(link.linkId), device, blob(link.grant), link.grantExpiresAt);
+        return 'linked';
+      }),
+    );
+  }
+
+  getGrant(linkId: Uint8Array, now: number): Promise<Uint8Array | undefined> {
+    return this.guard(() => {
+      const raw = this.s.grant.get(blob(linkId), now);
+      return raw ? GrantRow.parse(raw).grant_box : undefined;
+    });
+  }
+
+  revokeDevice(device: Uint8Array, at: number, signature: Uint8Array, now: number): Promise<Uint8Array> {
+    return this.guard(
+      this.db.transaction((): Uint8Array => {
+        const key = blob(device);
+        this.s.revoke.run(key, now, now, at, blob(signature));
+        this.s.dropGrantsOf.run(key);
+        // A removed device is told nothing more, not even that a message arrived.
+        this.push.deleteDevice(device);
+        return IdentityRow.parse(this.s.identityOf.get(key)).identity;
+      }),
+    );
+  }
+
+  listOwnDevices(identity: Uint8Array): Promise<OwnDevice[]> {
+    return this.guard(() =>
+      this.s.ownDevices.all(blob(identity), blob(identity)).map((raw) => toOwnDevice(raw)),
+    );
+  }
+
+  listRoomDevices(room: Uint8Array): Promise<RoomDevice[]> {
+    return this.guard(() => this.s.roomDevices.all(blob(room)).map((raw) => toRoomDevice(raw)));
+  }
+
+  listRoomsOf(identity: Uint8Array): Promise<Uint8Array[]> {
+    return this.guard(() => this.s.roomsOf.all(blob(identity)).map((raw) => RoomRow.parse(raw).room));
+  }
+
   putPushSubscription(
     subscription: PushSubscriptionRecord,
     maxPerDevice: number,
@@ -255,7 +385,9 @@ class SqliteStorage implements RelayStorage {
     const existingRow = this.s.envelopeById.get(room, blob(item.id));
     const existing = existingRow ? EnvelopeRefRow.parse(existingRow) : undefined;
     const lastClock = ClockRow.parse(this.s.lastClock.get(room, blob(item.author))).clock ?? 0;
-    const verdict = judgeAppend(item, existing, lastClock);
+    const revokedRaw = this.s.revokedAt.get(blob(item.author));
+    const revoked = revokedRaw !== undefined && RevokedRow.parse(revokedRaw).revoked_at !== null;
+    const verdict = judgeAppend(item, existing, lastClock, revoked);
     if (verdict.kind !== 'insert') return verdict;
     const head = this.s.bumpHead.get(room);
     if (!head) return { kind: 'rejected', code: 'not_a_member', message: 'room does not exist' };

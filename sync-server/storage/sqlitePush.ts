@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
+import { pushTargetsSql } from './deviceRows';
 import type { PushSubscriptionRecord } from './RelayStorage';
 
 // Rows are parsed once where they leave SQL (STYLE.md rule 4); better-sqlite3 returns BLOBs as Buffers.
@@ -29,10 +30,8 @@ export class SqlitePushSubscriptions {
       ),
       deleteOwn: db.prepare('DELETE FROM push_subscriptions WHERE device = ? AND endpoint = ?'),
       deleteEndpoint: db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?'),
-      targets: db.prepare(
-        `SELECT p.device, p.endpoint, p.p256dh, p.auth FROM members m
-         JOIN push_subscriptions p ON p.device = m.sign_pk WHERE m.room = ?`,
-      ),
+      targets: db.prepare(pushTargetsSql('sqlite')),
+      deleteDevice: db.prepare('DELETE FROM push_subscriptions WHERE device = ?'),
     };
   }
 
@@ -53,8 +52,14 @@ export class SqlitePushSubscriptions {
     this.s.deleteEndpoint.run(endpoint);
   }
 
+  /** Forget every subscription of a revoked device (run inside the revocation's transaction). */
+  deleteDevice(device: Uint8Array): void {
+    this.s.deleteDevice.run(blob(device));
+  }
+
   targets(room: Uint8Array): PushSubscriptionRecord[] {
-    return this.s.targets.all(blob(room)).map((raw) => {
+    const key = blob(room);
+    return this.s.targets.all(key, key).map((raw) => {
       const row = TargetRow.parse(raw);
       return { device: row.device, endpoint: row.endpoint, p256dh: row.p256dh, auth: row.auth };
     });

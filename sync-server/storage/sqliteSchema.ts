@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const V1 = `
 CREATE TABLE devices (
@@ -61,9 +61,28 @@ CREATE TABLE push_subscriptions (
 CREATE INDEX push_subscriptions_by_device ON push_subscriptions (device);
 `;
 
+// Linked devices: a device row gains the identity it acts for (NULL: its key is the identity), the identity's
+// certificate, and its revocation. Sealed grants wait in link_grants for the new device to fetch them.
+const V3 = `
+ALTER TABLE devices ADD COLUMN identity_pk BLOB;
+ALTER TABLE devices ADD COLUMN certificate BLOB;
+ALTER TABLE devices ADD COLUMN created_at INTEGER;
+ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+ALTER TABLE devices ADD COLUMN revocation BLOB;
+CREATE INDEX devices_by_identity ON devices (identity_pk);
+CREATE TABLE link_grants (
+  link_id BLOB PRIMARY KEY,
+  device_pk BLOB NOT NULL,
+  grant_box BLOB NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
+/** Applied in order, each in its own transaction with its version row, so a database at any step moves on. */
 const STEPS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
 ];
 
 /** Create the schema on a fresh database, or check that an existing one is a version this code knows. */

@@ -13,8 +13,8 @@ import {
 
 async function openSettings(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Menu' }).click();
-  await page.getByRole('link', { name: 'Settings and devices' }).click();
-  await expect(page.getByRole('heading', { name: 'Settings and devices' })).toBeVisible();
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Settings', exact: true })).toBeVisible();
 }
 
 async function expectLockedAndBlank(page: Page, secrets: string[]): Promise<void> {
@@ -138,7 +138,7 @@ test('@identity signing out erases every trace of the person from the browser, e
 
   await client.context.setOffline(true);
   await client.page.getByRole('button', { name: 'Menu' }).click();
-  await client.page.getByRole('link', { name: 'Settings and devices' }).click();
+  await client.page.getByRole('link', { name: 'Settings', exact: true }).click();
   await client.page.getByRole('button', { name: 'Sign out and erase this device' }).click();
   const dialog = client.page.getByRole('dialog', { name: 'Erase Hearth from this device?' });
   await expect(dialog).toContainText('The server is told to stop accepting this device');
@@ -166,6 +166,12 @@ test('@identity signing out erases every trace of the person from the browser, e
   await client.page.reload();
   await expect(client.page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
   await expect(client.page.getByRole('button', { name: 'Get help now' })).toBeVisible();
+
+  // Back online, the relay takes the revocation (POST /devices/revoke) and nothing at all is left behind.
+  await client.context.setOffline(false);
+  await expect
+    .poll(() => client.page.evaluate(() => localStorage.getItem('hearth.pendingRevocation')))
+    .toBeNull();
   await therapist.context.close();
   await client.context.close();
 });

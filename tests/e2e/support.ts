@@ -188,3 +188,13 @@ export async function countIndexedDbValues(page: Page): Promise<number> {
     return total;
   });
 }
+
+/** Open the safety number dialog with `contact` and read the number (it stays open). */
+export async function readSafetyNumber(page: Page, contact: string): Promise<string> {
+  await page.getByRole('button', { name: new RegExp(`^(Verify ${contact}|Safety number)$`) }).click();
+  const dialog = page.getByRole('dialog', { name: `Safety number with ${contact}` });
+  await expect(dialog.getByRole('img', { name: 'Safety number as a QR code' })).toBeVisible();
+  const number = (await dialog.getByTestId('safety-number').innerText()).replace(/\s+/g, ' ').trim();
+  expect(number).toMatch(/^(\d{5} ){11}\d{5}$/);
+  return number;
+}

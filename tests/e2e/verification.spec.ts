@@ -1,14 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
-import { joinAsClient, newDevice, pairedDevices, THERAPIST_PASSPHRASE, unlock } from './support';
-
-async function readSafetyNumber(page: Page, contact: string): Promise<string> {
-  await page.getByRole('button', { name: new RegExp(`^(Verify ${contact}|Safety number)$`) }).click();
-  const dialog = page.getByRole('dialog', { name: `Safety number with ${contact}` });
-  await expect(dialog.getByRole('img', { name: 'Safety number as a QR code' })).toBeVisible();
-  const number = (await dialog.getByTestId('safety-number').innerText()).replace(/\s+/g, ' ').trim();
-  expect(number).toMatch(/^(\d{5} ){11}\d{5}$/);
-  return number;
-}
+import { expect, test } from '@playwright/test';
+import {
+  joinAsClient,
+  newDevice,
+  pairedDevices,
+  readSafetyNumber,
+  THERAPIST_PASSPHRASE,
+  unlock,
+} from './support';
 
 test('@identity both sides see the same safety number; verified is remembered; a key change warns and clears it', async ({
   browser,

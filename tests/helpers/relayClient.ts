@@ -233,18 +233,29 @@ export class RelayClient {
   }
 
   /**
-   * SUBSCRIBE and collect MEMBERS, every DELIVER and the CAUGHT_UP that ends the catch-up.
+   * SUBSCRIBE and collect MEMBERS, the DEVICES that follows it when there are any, every DELIVER and the CAUGHT_UP
+   * that ends the catch-up.
    */
   async subscribe(
     room: Uint8Array,
     afterSeq = 0,
-  ): Promise<{ members: FrameOf<'members'>; delivers: FrameOf<'deliver'>[]; caughtUp: FrameOf<'caughtUp'> }> {
+  ): Promise<{
+    members: FrameOf<'members'>;
+    devices: FrameOf<'devices'> | null;
+    delivers: FrameOf<'deliver'>[];
+    caughtUp: FrameOf<'caughtUp'>;
+  }> {
     this.sendFrame({ type: 'subscribe', room, afterSeq });
     const members = await this.expect('members');
+    let devices: FrameOf<'devices'> | null = null;
     const delivers: FrameOf<'deliver'>[] = [];
     for (;;) {
       const frame = await this.next();
-      if (frame.type === 'caughtUp') return { members, delivers, caughtUp: frame };
+      if (frame.type === 'caughtUp') return { members, devices, delivers, caughtUp: frame };
+      if (frame.type === 'devices' && devices === null && delivers.length === 0) {
+        devices = frame;
+        continue;
+      }
       if (frame.type !== 'deliver') throw new Error(`expected deliver or caughtUp, got ${describe(frame)}`);
       delivers.push(frame);
     }

@@ -13,6 +13,7 @@ import {
   randomInviteId,
   RelayClient,
 } from '../helpers/relayClient';
+import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
 import type { RunningRelay } from '../helpers/relayProcess';
 import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
 import { FakePushService } from '../helpers/pushService';
@@ -174,6 +175,35 @@ for (const backend of RELAY_BACKENDS) {
       await relay.stop();
       expect(service.to(readingPush.endpoint)).toHaveLength(0);
       expect(service.to(awayPush.endpoint)).toHaveLength(1);
+    });
+
+    it('pushes to a member’s linked device, and never again once that device is removed', async () => {
+      const { relay, author, room } = await roomOnFreshRelay({ PUSH_COALESCE_MS: '0' });
+      const reader = await joinRoom(relay, author, room);
+      const identity = reader.device!;
+      const laptop = makeDevice();
+      reader.sendFrame(linkFrame(identity, laptop));
+      await reader.waitFor('deviceLinked');
+      const linked = await RelayClient.connectAs(relay.wsUrl, laptop);
+      const laptopPush = await subscribePush(linked);
+      const phonePush = await subscribePush(reader);
+      await author.append(makeEnvelope({ author: author.device!, room, clock: 1 }).bytes);
+      await service.waitFor(laptopPush.endpoint);
+      await service.waitFor(phonePush.endpoint);
+
+      const at = Date.now();
+      reader.sendFrame({
+        type: 'revokeDevice',
+        device: laptop.publicKey,
+        at,
+        signature: revocationSignature(identity, laptop.publicKey, at),
+      });
+      await reader.waitFor('deviceRevoked');
+      await author.append(makeEnvelope({ author: author.device!, room, clock: 2 }).bytes);
+      await service.waitFor(phonePush.endpoint, 2);
+      await relay.stop();
+      expect(service.to(laptopPush.endpoint)).toHaveLength(1);
+      expect(service.to(phonePush.endpoint)).toHaveLength(2);
     });
 
     it('coalesces many messages within the window into one push per device', async () => {

@@ -21,6 +21,7 @@ export { keyFingerprint, formatFingerprint } from './fingerprint';
 export { safetyNumber } from './safetyNumber';
 export { toBase64Url, fromBase64Url } from './base64';
 export { sha256 } from './sha256';
+export { deriveLinkKeys, linkComparison, LINK_SECRET_BYTES, type LinkKeys } from './link';
 export {
   newRecoveryKey,
   backupKeyFromRecoveryKey,

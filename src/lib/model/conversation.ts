@@ -35,7 +35,7 @@ export interface MessageView {
 }
 
 export interface Counterpart {
-  /** Their signing key (hex): what the safety number is made from. */
+  /** Their identity signing key (hex): what the safety number is made from, whichever device they write from. */
   key: string;
   name: string;
   role: 'therapist' | 'client';
@@ -87,6 +87,8 @@ export class Conversation {
   /** Each raw entry is checked against the schema once; Yjs hands back the same objects every time. */
   private readonly parsed = new WeakMap<object, MessageEntry | null>();
   private pendingRead = false;
+  /** Introduce ourselves once caught up (a linked device, see `open`). */
+  private introducePending = false;
   private readonly trust: RoomTrust;
   private currentRecord: RoomRecord;
 
@@ -100,7 +102,8 @@ export class Conversation {
   ) {
     this.room = record.room;
     this.currentRecord = record;
-    this.me = toHex(keyring.signPublic);
+    // The person, not the device: messages, introductions and receipts from any of their devices are theirs.
+    this.me = toHex(keyring.identity.signPublic);
     const keys = new Map(
       Object.entries(record.keys).map(([epoch, key]) => [Number(epoch), fromBase64Url(key)]),
     );
@@ -134,8 +137,15 @@ export class Conversation {
     this.statusCache = await this.sync.statuses();
     this.rejectedCount = (await this.sync.rejections()).length;
     this.sync.start();
-    if (!this.doc.getMap('people').has(this.me)) await this.introduce();
+    // A linked device acts for an identity that its first device has usually introduced already, but a newly linked
+    // one has none of the history yet: it waits until caught up, so it never repeats "joined" in the audit trail.
+    if (this.keyring.linked && !this.sync.caughtUp) this.introducePending = true;
+    else await this.introduceIfNew();
     this.notify();
+  }
+
+  private async introduceIfNew(): Promise<void> {
+    if (!this.doc.getMap('people').has(this.me)) await this.introduce();
   }
 
   close(): void {
@@ -207,7 +217,8 @@ export class Conversation {
   verification(): Verification | null {
     const contact = this.counterpart();
     if (!contact) return null;
-    const number = safetyNumber(this.keyring.signPublic, fromHex(contact.key));
+    // Identity keys on both sides: every device of either person shows the same number.
+    const number = safetyNumber(this.keyring.identity.signPublic, fromHex(contact.key));
     const people = this.people();
     let state: VerificationState = 'unverified';
     if (this.currentRecord.verified?.key === contact.key) state = 'verified';
@@ -265,6 +276,11 @@ export class Conversation {
   therapist(): PersonEntry | null {
     for (const person of this.people().values()) if (person.role === 'therapist') return person;
     return null;
+  }
+
+  /** True once the relay's history of this room has all reached this device (since it last connected). */
+  get caughtUp(): boolean {
+    return this.sync.caughtUp;
   }
 
   /** Number of envelopes refused as forged, replayed or unreadable: shown in the conversation. */
@@ -410,6 +426,10 @@ export class Conversation {
     }
     if (event.type === 'rejected') this.rejectedCount = (await this.sync.rejections()).length;
     if (event.type === 'remote') this.scheduleReceipts();
+    if (event.type === 'caughtUp' && this.introducePending) {
+      this.introducePending = false;
+      await this.introduceIfNew();
+    }
     this.notify();
   }
 

@@ -13,6 +13,8 @@ export { backupFileProtection, restoreFromBackup } from './backup';
 export { BackupError, type BackupProgress } from '../sync';
 export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
+export { DeviceLinkRequest } from './linkThisDevice';
+export { DeviceError, type DeviceEvent, type DeviceView } from './devices';
 export { Notifications, NotificationError, type NotificationProblem } from './notifications';
 export {
   Conversation,
@@ -26,5 +28,5 @@ export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';
 export type { Profile, Settings } from './schemas';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
-export { WrongPassphraseError, RelayError, InviteError, type ConnectionStatus } from '../sync';
+export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
 export { MAX_MESSAGE_CHARS, MIN_PASSPHRASE_CHARS, MAX_NAME_CHARS } from '../protocol/limits';

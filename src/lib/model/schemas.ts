@@ -65,6 +65,12 @@ export const ReceiptEntry = z.record(
 );
 export type ReceiptEntry = z.infer<typeof ReceiptEntry>;
 
+/** Names this person gave their devices, by hex signing key. Kept only in sealed records, never at the relay. */
+export const DeviceNames = z.object({
+  names: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.string().min(1).max(MAX_NAME_CHARS)),
+});
+export type DeviceNames = z.infer<typeof DeviceNames>;
+
 export const AUDIT_KINDS = [
   'created',
   'joined',

@@ -24,6 +24,8 @@ import {
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
+import { Devices, type DeviceEvent } from './devices';
+import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
@@ -32,12 +34,6 @@ import { Profile, RoomRecord, Settings } from './schemas';
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
 
-/** Where the relay's socket lives: the same origin that served the app. */
-function relayUrl(): string {
-  const { protocol, host } = window.location;
-  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}/sync`;
-}
-
 /**
  * An unlocked device: its keys (in memory only), its profile, one relay connection, and every conversation it
  * belongs to, each loaded from the local store and synced in the background.
@@ -45,6 +41,8 @@ function relayUrl(): string {
 export class Session {
   readonly connection: RelayConnection;
   readonly conversations = new Map<string, Conversation>();
+  /** This account's devices: link, list, remove. */
+  readonly devices: Devices;
   /** Content-free push notifications for this device, and the person's choice about them. */
   readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
@@ -57,6 +55,8 @@ export class Session {
     private currentSettings: Settings,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
+    this.devices = new Devices(keyring, records, this.connection, profile, () => this.waitForRelay());
+    this.connection.onRevoked(() => this.notify());
     this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
   }
 
@@ -68,6 +68,7 @@ export class Session {
     const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
     const session = new Session(db, keyring, records, profile, settings);
     for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
+    session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
     await session.notifications.load();
     session.connection.start();
     void session.notifications.resync();
@@ -114,12 +115,28 @@ export class Session {
 
   /** A statement, signed by this device's key, that the relay must no longer accept anything from it. */
   revocation(at = Date.now()): Revocation {
-    const { device, signature } = signRevocation(this.keyring, at);
+    const device = this.keyring.signPublic;
+    const signature = signRevocation(this.keyring.signSecret, device, at);
     return { v: 1, device: toBase64Url(device), at, signature: toBase64Url(signature) };
   }
 
   get status(): ConnectionStatus {
     return this.connection.status;
+  }
+
+  /** True on a device linked to an account whose first device is elsewhere. */
+  get linked(): boolean {
+    return this.keyring.linked;
+  }
+
+  /** True once the relay said this device was removed from the account: nothing written here can be sent. */
+  get removed(): boolean {
+    return this.connection.revoked;
+  }
+
+  /** Audit hook: a device of this account was linked or removed from here. */
+  onDeviceEvent(listener: (event: DeviceEvent) => void): () => void {
+    return this.devices.onDeviceEvent(listener);
   }
 
   onChange(listener: () => void): () => void {
@@ -140,6 +157,7 @@ export class Session {
    * invite); throws `RelayError('offline')` without it.
    */
   async createInvite(label: string): Promise<{ link: string; room: string }> {
+    this.requireIdentity();
     await this.waitForRelay();
     const { room, roomKey } = newRoom();
     await this.connection.request(
@@ -172,6 +190,7 @@ export class Session {
   async inviteAgain(roomId: string): Promise<string> {
     const conversation = this.conversations.get(roomId);
     if (!conversation) throw new Error('This conversation is not on this device.');
+    this.requireIdentity();
     const replaces = conversation.counterpart()?.key;
     await this.waitForRelay();
     const { record } = conversation;
@@ -246,7 +265,7 @@ export class Session {
     );
     const payload = openInvite(link, fetched.box);
     const existing = this.conversations.get(payload.room);
-    const { signature } = signClaim(link.secret, this.keyring);
+    const { signature } = signClaim(link.secret, this.keyring.identity);
     await this.connection.request(
       { type: 'claimInvite', inviteId, signature },
       'claimed',
@@ -276,6 +295,27 @@ export class Session {
   list(): Conversation[] {
     const lastActivity = (c: Conversation) => c.messages().at(-1)?.at ?? c.record.createdAt;
     return [...this.conversations.values()].sort((a, b) => lastActivity(b) - lastActivity(a));
+  }
+
+  /**
+   * A device linked or removed from here goes into every conversation's audit trail, so the people this person
+   * writes to can see that another device now (or no longer) speaks for them.
+   */
+  private async auditDeviceEvent(event: DeviceEvent): Promise<void> {
+    const kind = event.type === 'linked' ? 'device-linked' : 'device-removed';
+    const results = await Promise.allSettled(
+      [...this.conversations.values()].map((c) => c.recordAudit(kind, event.device)),
+    );
+    // The device change itself is already done at the relay; a line that could not be queued loses no message.
+    for (const result of results) {
+      if (result.status === 'rejected')
+        console.warn('hearth: could not record a device change', result.reason);
+    }
+  }
+
+  /** An invite is signed with the identity's key, which only the first device holds. */
+  private requireIdentity(): void {
+    if (this.keyring.linked) throw new RelayError('not_identity', 'Invites are made on the first device.');
   }
 
   /** Give a connection that is coming up a moment before a request that needs it reports "offline". */

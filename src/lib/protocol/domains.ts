@@ -8,6 +8,7 @@ export const SIGN_DOMAIN = {
   claim: 'hearth-claim-v1',
   invite: 'hearth-invite-v1',
   snapshot: 'hearth-snapshot-v1',
+  device: 'hearth-device-v1',
   revoke: 'hearth-revoke-v1',
 } as const;
 

@@ -32,6 +32,13 @@ export const ERROR_CODES = [
   'blob_hash_mismatch',
   'snapshot_invalid',
   'shutting_down',
+  'device_revoked',
+  'not_identity',
+  'device_exists',
+  'bad_certificate',
+  'grant_not_found',
+  'grant_too_large',
+  'too_many_devices',
   'push_endpoint_invalid',
   'push_key_invalid',
 ] as const;

@@ -9,6 +9,8 @@ import {
   MAX_ERROR_TEXT_CHARS,
   MAX_FRAME_BYTES,
   MAX_INVITE_BOX_BYTES,
+  MAX_GRANT_BYTES,
+  LINK_ID_BYTES,
   MAX_PUSH_ENDPOINT_CHARS,
   PROTOCOL_VERSION,
   PUSH_AUTH_BYTES,
@@ -53,7 +55,16 @@ export const FRAME = {
   snapshotStored: 25,
   snapshot: 26,
   subscribeLatest: 27,
-  // 28-39 are reserved for device management; push notifications use 40-44 (44 unused).
+  devices: 28,
+  linkDevice: 29,
+  deviceLinked: 30,
+  fetchGrant: 31,
+  grant: 32,
+  revokeDevice: 33,
+  deviceRevoked: 34,
+  listDevices: 35,
+  deviceList: 36,
+  // 37-39 stay reserved for device management; push notifications use 40-44 (44 unused).
   pushSubscribe: 40,
   pushSubscribed: 41,
   pushUnsubscribe: 42,
@@ -67,6 +78,36 @@ export interface Member {
   proof: Uint8Array;
   /** Which invite the proof belongs to; empty for the creator. */
   inviteId: Uint8Array;
+}
+
+/**
+ * A device acting for a member identity of a room: a linked device with its certificate, or (listed only once
+ * revoked) a first device, whose key is the identity itself and whose certificate is empty.
+ */
+export interface RoomDevice {
+  identity: Uint8Array;
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
+  /** Ms since the epoch, as the certificate signs it (0 for an identity's own key). */
+  createdAt: number;
+  /** The identity's hearth-device-v1 signature; empty when `signPublic` is the identity. */
+  certificate: Uint8Array;
+  /** Ms since the epoch the revocation names; 0 while the device is active. */
+  revokedAt: number;
+  /** The hearth-revoke-v1 signature (by the device or its identity); empty while active. */
+  revocation: Uint8Array;
+  /** Highest seq this device's envelopes hold in the room (0 for none): nothing after it is from before revocation. */
+  lastSeq: number;
+}
+
+/** One of the authenticated identity's own devices, as DEVICE_LIST reports it. */
+export interface OwnDevice {
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
+  createdAt: number;
+  /** Ms since the epoch of its last authentication (coarse). */
+  lastSeen: number;
+  revokedAt: number;
 }
 
 export interface Delivery {
@@ -109,6 +150,23 @@ export type Frame =
   | { type: 'snapshotStored'; room: Uint8Array; upToSeq: number }
   | { type: 'snapshot'; room: Uint8Array; upToSeq: number; hash: Uint8Array; size: number }
   | { type: 'subscribeLatest'; room: Uint8Array }
+  | { type: 'devices'; room: Uint8Array; devices: RoomDevice[] }
+  | {
+      type: 'linkDevice';
+      signPublic: Uint8Array;
+      boxPublic: Uint8Array;
+      createdAt: number;
+      certificate: Uint8Array;
+      linkId: Uint8Array;
+      grant: Uint8Array;
+    }
+  | { type: 'deviceLinked'; signPublic: Uint8Array }
+  | { type: 'fetchGrant'; linkId: Uint8Array }
+  | { type: 'grant'; linkId: Uint8Array; grant: Uint8Array }
+  | { type: 'revokeDevice'; device: Uint8Array; at: number; signature: Uint8Array }
+  | { type: 'deviceRevoked'; device: Uint8Array }
+  | { type: 'listDevices' }
+  | { type: 'deviceList'; devices: OwnDevice[] }
   | { type: 'pushSubscribe'; endpoint: string; p256dh: Uint8Array; auth: Uint8Array }
   | { type: 'pushSubscribed'; endpointId: Uint8Array }
   | { type: 'pushUnsubscribe'; endpoint: string }
@@ -198,6 +256,44 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
       return w.fixed(frame.room).varUint(frame.upToSeq).fixed(frame.hash).varUint(frame.size).finish();
     case 'subscribeLatest':
       return w.fixed(frame.room).finish();
+    case 'devices':
+      w.fixed(frame.room).varUint(frame.devices.length);
+      for (const d of frame.devices) {
+        w.fixed(d.identity).fixed(d.signPublic).fixed(d.boxPublic).varUint(d.createdAt);
+        w.varBytes(d.certificate).varUint(d.revokedAt).varBytes(d.revocation).varUint(d.lastSeq);
+      }
+      return w.finish();
+    case 'linkDevice':
+      return w
+        .fixed(frame.signPublic)
+        .fixed(frame.boxPublic)
+        .varUint(frame.createdAt)
+        .fixed(frame.certificate)
+        .fixed(frame.linkId)
+        .varBytes(frame.grant)
+        .finish();
+    case 'deviceLinked':
+      return w.fixed(frame.signPublic).finish();
+    case 'fetchGrant':
+      return w.fixed(frame.linkId).finish();
+    case 'grant':
+      return w.fixed(frame.linkId).varBytes(frame.grant).finish();
+    case 'revokeDevice':
+      return w.fixed(frame.device).varUint(frame.at).fixed(frame.signature).finish();
+    case 'deviceRevoked':
+      return w.fixed(frame.device).finish();
+    case 'listDevices':
+      return w.finish();
+    case 'deviceList':
+      w.varUint(frame.devices.length);
+      for (const d of frame.devices) {
+        w.fixed(d.signPublic)
+          .fixed(d.boxPublic)
+          .varUint(d.createdAt)
+          .varUint(d.lastSeen)
+          .varUint(d.revokedAt);
+      }
+      return w.finish();
     case 'pushSubscribe':
       return w.varString(frame.endpoint).fixed(frame.p256dh).fixed(frame.auth).finish();
     case 'pushSubscribed':
@@ -324,6 +420,37 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       };
     case 'subscribeLatest':
       return { type, room: r.fixed(ROOM_ID_BYTES) };
+    case 'devices':
+      return { type, room: r.fixed(ROOM_ID_BYTES), devices: readList(r, readRoomDevice) };
+    case 'linkDevice':
+      return {
+        type,
+        signPublic: r.fixed(PUBLIC_KEY_BYTES),
+        boxPublic: r.fixed(PUBLIC_KEY_BYTES),
+        createdAt: r.varUint(),
+        certificate: r.fixed(SIGNATURE_BYTES),
+        linkId: r.fixed(LINK_ID_BYTES),
+        grant: readGrant(r),
+      };
+    case 'deviceLinked':
+      return { type, signPublic: r.fixed(PUBLIC_KEY_BYTES) };
+    case 'fetchGrant':
+      return { type, linkId: r.fixed(LINK_ID_BYTES) };
+    case 'grant':
+      return { type, linkId: r.fixed(LINK_ID_BYTES), grant: readGrant(r) };
+    case 'revokeDevice':
+      return {
+        type,
+        device: r.fixed(PUBLIC_KEY_BYTES),
+        at: r.varUint(),
+        signature: r.fixed(SIGNATURE_BYTES),
+      };
+    case 'deviceRevoked':
+      return { type, device: r.fixed(PUBLIC_KEY_BYTES) };
+    case 'listDevices':
+      return { type };
+    case 'deviceList':
+      return { type, devices: readList(r, readOwnDevice) };
     case 'pushSubscribe':
       return {
         type,
@@ -337,6 +464,37 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
     case 'pushUnsubscribe':
       return { type, endpoint: r.varString(MAX_PUSH_ENDPOINT_CHARS) };
   }
+}
+
+function readGrant(r: ByteReader): Uint8Array {
+  const length = r.varUint();
+  if (length > MAX_GRANT_BYTES) {
+    throw new ProtocolError('grant_too_large', `grant is over ${MAX_GRANT_BYTES} bytes`);
+  }
+  return r.fixed(length);
+}
+
+function readRoomDevice(r: ByteReader): RoomDevice {
+  return {
+    identity: r.fixed(PUBLIC_KEY_BYTES),
+    signPublic: r.fixed(PUBLIC_KEY_BYTES),
+    boxPublic: r.fixed(PUBLIC_KEY_BYTES),
+    createdAt: r.varUint(),
+    certificate: r.varBytes(SIGNATURE_BYTES),
+    revokedAt: r.varUint(),
+    revocation: r.varBytes(SIGNATURE_BYTES),
+    lastSeq: r.varUint(),
+  };
+}
+
+function readOwnDevice(r: ByteReader): OwnDevice {
+  return {
+    signPublic: r.fixed(PUBLIC_KEY_BYTES),
+    boxPublic: r.fixed(PUBLIC_KEY_BYTES),
+    createdAt: r.varUint(),
+    lastSeen: r.varUint(),
+    revokedAt: r.varUint(),
+  };
 }
 
 function readEnvelopeBytes(r: ByteReader): Uint8Array {

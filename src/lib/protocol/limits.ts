@@ -64,6 +64,17 @@ export const BLOB_CHUNK_BYTES = 256 * 1024;
 /** Blobs are addressed by the SHA-256 of their ciphertext. */
 export const BLOB_HASH_BYTES = 32;
 
+/** Largest sealed link grant (a person's rooms and keys, for a device being linked). */
+export const MAX_GRANT_BYTES = 256 * 1024;
+/** How long the relay keeps a link grant for the new device to fetch. */
+export const GRANT_TTL_MS = 15 * 60 * 1000;
+/** Largest body `POST /devices/revoke` reads. */
+export const MAX_REVOKE_BODY_BYTES = 1024;
+/** A link id names a grant: a hash of the one-time link secret. */
+export const LINK_ID_BYTES = 32;
+/** Most devices one identity may link (the first device not counted). */
+export const MAX_DEVICES_PER_IDENTITY = 20;
+
 /** Longest Web Push endpoint URL a device may register, in characters (push services use well under 300). */
 export const MAX_PUSH_ENDPOINT_CHARS = 1024;
 /** A push subscription's keys (RFC 8291): the browser's uncompressed P-256 public key and its auth secret. */

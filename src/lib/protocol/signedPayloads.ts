@@ -28,17 +28,39 @@ export function claimSignedBytes(
   return concatBytes(inviteId, signPublic, boxPublic);
 }
 
-/** A revocation names the device that may no longer write, and when it was revoked (ms, u64 big-endian). */
-export function revokeSignedBytes(device: Uint8Array, at: number): Uint8Array {
-  const when = new Uint8Array(8);
-  new DataView(when.buffer).setBigUint64(0, BigInt(at));
-  return concatBytes(device, when);
-}
-
 /**
  * What is actually signed: the domain prefix, a zero byte, then the payload. The zero byte keeps a domain that
  * is a prefix of another from ever producing the same bytes.
  */
 export function withDomain(domain: string, payload: Uint8Array): Uint8Array {
   return concatBytes(new TextEncoder().encode(domain), new Uint8Array([0]), payload);
+}
+
+/** A u64 big-endian (times in ms since the epoch, well inside 2^53). */
+export function u64BigEndian(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError('u64 out of range');
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
+/**
+ * A device certificate: the identity vouches that these device keys act for it from `createdAt`. Signed by the
+ * identity's signing key under `hearth-device-v1`.
+ */
+export function deviceCertSignedBytes(
+  identity: Uint8Array,
+  deviceSignPublic: Uint8Array,
+  deviceBoxPublic: Uint8Array,
+  createdAt: number,
+): Uint8Array {
+  return concatBytes(identity, deviceSignPublic, deviceBoxPublic, u64BigEndian(createdAt));
+}
+
+/**
+ * A revocation: from `at` on, `device` may no longer authenticate or write. Signed under `hearth-revoke-v1` by the
+ * device itself (sign out and erase) or by its identity (removed from another device).
+ */
+export function revokeSignedBytes(device: Uint8Array, at: number): Uint8Array {
+  return concatBytes(device, u64BigEndian(at));
 }

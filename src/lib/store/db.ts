@@ -17,12 +17,18 @@ export interface VaultRow {
   nonce: Uint8Array;
   ciphertext: Uint8Array;
   createdAt: number;
+  /**
+   * The identity a linked device acts for (the account's first device's keys); absent on that first device,
+   * whose own keys are the identity.
+   */
+  identitySignPublic?: Uint8Array;
+  identityBoxPublic?: Uint8Array;
 }
 
 /** An encrypted JSON record (profile, a room's keys and names, settings); `id` is the AEAD's associated data. */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'settings';
+  kind: 'profile' | 'room' | 'devices' | 'settings';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

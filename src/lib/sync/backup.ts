@@ -12,7 +12,7 @@ import {
 } from '../crypto';
 import { concatBytes } from '../protocol/hex';
 import type { HearthDb } from '../store/db';
-import { createVaultWithKeys, type Keyring } from './keyring';
+import { createVaultWithKeys, firstDeviceKeyring, type Keyring } from './keyring';
 
 /**
  * Recovery backups: this device's keys and its whole encrypted store in one file, sealed again as a whole, so the
@@ -58,6 +58,8 @@ interface Manifest {
     signSecret: string;
     boxSecret: string;
     storageKey: string;
+    /** The identity a linked device acts for; absent on an account's first device, whose keys are the identity. */
+    identity?: { signPublic: string; boxPublic: string };
   };
   counts: Record<BackupTable, number>;
 }
@@ -114,6 +116,14 @@ export async function writeBackup(
       signSecret: toBase64Url(keyring.signSecret),
       boxSecret: toBase64Url(keyring.boxSecret),
       storageKey: toBase64Url(keyring.storageKey),
+      ...(keyring.linked
+        ? {
+            identity: {
+              signPublic: toBase64Url(keyring.identity.signPublic),
+              boxPublic: toBase64Url(keyring.identity.boxPublic),
+            },
+          }
+        : {}),
     },
     counts,
   };
@@ -204,13 +214,7 @@ export async function restoreBackup(
   if (manifest?.v !== 1 || chunks.some((c) => !BACKUP_TABLES.includes(c.table) || !Array.isArray(c.rows))) {
     throw damaged();
   }
-  const keyring: Keyring = {
-    signPublic: fromBase64Url(manifest.keyring.signPublic),
-    boxPublic: fromBase64Url(manifest.keyring.boxPublic),
-    signSecret: fromBase64Url(manifest.keyring.signSecret),
-    boxSecret: fromBase64Url(manifest.keyring.boxSecret),
-    storageKey: fromBase64Url(manifest.keyring.storageKey),
-  };
+  const keyring = keyringFromManifest(manifest.keyring);
   const total = chunks.reduce((n, c) => n + c.rows.length, 0);
   let done = 0;
   await db.transaction(
@@ -227,6 +231,23 @@ export async function restoreBackup(
   }
   await createVaultWithKeys(db, newPassphrase, keyring);
   return keyring;
+}
+
+/** The keyring a backup carries: a linked device's keeps the identity it acts for, a first device's is its own. */
+function keyringFromManifest(saved: Manifest['keyring']): Keyring {
+  const keys = {
+    signPublic: fromBase64Url(saved.signPublic),
+    boxPublic: fromBase64Url(saved.boxPublic),
+    signSecret: fromBase64Url(saved.signSecret),
+    boxSecret: fromBase64Url(saved.boxSecret),
+  };
+  const storageKey = fromBase64Url(saved.storageKey);
+  if (!saved.identity) return firstDeviceKeyring(keys, storageKey);
+  const identity = {
+    signPublic: fromBase64Url(saved.identity.signPublic),
+    boxPublic: fromBase64Url(saved.identity.boxPublic),
+  };
+  return { ...keys, storageKey, identity, linked: true };
 }
 
 function wrongSecret(): BackupError {

@@ -1,7 +1,35 @@
 /** What model/ uses of the sync layer. */
-export { cryptoReady, WrongPassphraseError, DecryptError, safetyNumber } from '../crypto';
-export { signRevocation } from './revocation';
-export { createVault, unlockVault, rewrapVault, hasVault, NoAccountError, type Keyring } from './keyring';
+export {
+  cryptoReady,
+  WrongPassphraseError,
+  DecryptError,
+  safetyNumber,
+  generateDeviceKeys,
+  type DeviceKeys,
+} from '../crypto';
+export {
+  createVault,
+  createLinkedVault,
+  unlockVault,
+  rewrapVault,
+  hasVault,
+  NoAccountError,
+  type Keyring,
+  type PublicKeys,
+} from './keyring';
+export {
+  comparisonFor,
+  decodeLinkCode,
+  encodeLinkCode,
+  LinkError,
+  LinkGrant,
+  linkIdFor,
+  newLinkSecret,
+  openGrant,
+  sealGrant,
+  type LinkCode,
+} from './deviceLink';
+export { signDeviceCertificate, signRevocation } from './deviceCertificate';
 export { RecordStore } from './records';
 export { RelayConnection, RelayError, type ConnectionStatus } from './relayConnection';
 export { RoomSync, REMOTE_ORIGIN, type RoomEvent } from './roomSync';

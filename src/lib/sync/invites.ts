@@ -17,7 +17,7 @@ import { SIGN_DOMAIN } from '../protocol/domains';
 import { concatBytes } from '../protocol/hex';
 import { MAX_NAME_CHARS, PUBLIC_KEY_BYTES, ROOM_ID_BYTES, SIGNATURE_BYTES } from '../protocol/limits';
 import { claimSignedBytes, withDomain } from '../protocol/signedPayloads';
-import type { Keyring } from './keyring';
+import type { Keyring, PublicKeys } from './keyring';
 
 /** What an invite carries, sealed so only the holder of the link can read it. */
 export const InvitePayload = z.object({
@@ -147,10 +147,13 @@ export function openInvite(link: InviteLink, box: Uint8Array, now = Date.now()):
   return payload;
 }
 
-/** The claim signature: proof, for the relay and the inviter, that this device held the link. */
+/**
+ * The claim signature: proof, for the relay and the inviter, that this person held the link. It names the
+ * identity's keys (a linked device claims for its identity, which becomes the member).
+ */
 export function signClaim(
   secret: Uint8Array,
-  device: Keyring,
+  device: PublicKeys,
 ): { inviteId: Uint8Array; signature: Uint8Array } {
   const { inviteId, claimSecret } = deriveInviteKeys(secret);
   const signature = signDetached(

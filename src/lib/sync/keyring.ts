@@ -17,6 +17,18 @@ import type { HearthDb, VaultRow } from '../store/db';
  */
 export interface Keyring extends DeviceKeys {
   storageKey: Uint8Array;
+  /**
+   * The account this device acts for. On the first device these are its own keys (and only it holds the identity's
+   * secret, so only it links and removes devices); a linked device gets them in its grant.
+   */
+  identity: PublicKeys;
+  /** True on a linked device: its own keys are not the identity. */
+  linked: boolean;
+}
+
+export interface PublicKeys {
+  signPublic: Uint8Array;
+  boxPublic: Uint8Array;
 }
 
 export class NoAccountError extends Error {
@@ -37,12 +49,27 @@ function decodeKeyring(row: VaultRow, bytes: Uint8Array): Keyring {
   if (bytes[0] !== KEYRING_VERSION || bytes.length !== 1 + 64 + 32 + 32) {
     throw new Error('keyring format not recognised');
   }
+  const linked = row.identitySignPublic !== undefined && row.identityBoxPublic !== undefined;
   return {
     signPublic: row.signPublic,
     boxPublic: row.boxPublic,
     signSecret: bytes.slice(1, 65),
     boxSecret: bytes.slice(65, 97),
     storageKey: bytes.slice(97, 129),
+    identity: linked
+      ? { signPublic: row.identitySignPublic!, boxPublic: row.identityBoxPublic! }
+      : { signPublic: row.signPublic, boxPublic: row.boxPublic },
+    linked,
+  };
+}
+
+/** The keyring of an account's first device: its own keys are the identity. */
+export function firstDeviceKeyring(keys: DeviceKeys, storageKey: Uint8Array): Keyring {
+  return {
+    ...keys,
+    storageKey,
+    identity: { signPublic: keys.signPublic, boxPublic: keys.boxPublic },
+    linked: false,
   };
 }
 
@@ -53,10 +80,25 @@ export async function hasVault(db: HearthDb): Promise<boolean> {
 
 /** Make the device's keys, wrap them under the passphrase, and store them (one strict transaction). */
 export async function createVault(db: HearthDb, passphrase: string): Promise<Keyring> {
-  return createVaultWithKeys(db, passphrase, { ...generateDeviceKeys(), storageKey: newSymmetricKey() });
+  return createVaultWithKeys(db, passphrase, firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey()));
 }
 
-/** Store a given keyring (restored from a backup) wrapped under the passphrase. */
+/** Store a linked device's vault: its own keys (made when linking began) and the identity it acts for. */
+export async function createLinkedVault(
+  db: HearthDb,
+  passphrase: string,
+  keys: DeviceKeys,
+  identity: PublicKeys,
+): Promise<Keyring> {
+  return createVaultWithKeys(db, passphrase, {
+    ...keys,
+    storageKey: newSymmetricKey(),
+    identity,
+    linked: true,
+  });
+}
+
+/** Store a given keyring (new, linked, or restored from a backup) wrapped under the passphrase. */
 export async function createVaultWithKeys(
   db: HearthDb,
   passphrase: string,
@@ -74,6 +116,9 @@ export async function createVaultWithKeys(
     nonce: wrapped.nonce,
     ciphertext: wrapped.ciphertext,
     createdAt: Date.now(),
+    ...(keyring.linked
+      ? { identitySignPublic: keyring.identity.signPublic, identityBoxPublic: keyring.identity.boxPublic }
+      : {}),
   });
   return keyring;
 }

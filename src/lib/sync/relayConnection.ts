@@ -45,6 +45,8 @@ export class RelayConnection {
   private readonly frameListeners = new Set<FrameListener>();
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private readonly readyListeners = new Set<() => void>();
+  private readonly revokedListeners = new Set<() => void>();
+  private revokedValue = false;
 
   constructor(
     private readonly url: string,
@@ -56,8 +58,19 @@ export class RelayConnection {
     return this.statusValue;
   }
 
+  /** True once the relay said this device was removed: it stops connecting for good. */
+  get revoked(): boolean {
+    return this.revokedValue;
+  }
+
+  /** Called once, when the relay refuses this device as removed (device_revoked). */
+  onRevoked(listener: () => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
   start(): void {
-    if (!this.stopped) return;
+    if (!this.stopped || this.revokedValue) return;
     this.stopped = false;
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.handleOnline);
@@ -180,6 +193,12 @@ export class RelayConnection {
     if (frame.type === 'challenge') {
       this.answerChallenge(frame.nonce);
       return;
+    }
+    if (frame.type === 'error' && frame.code === 'device_revoked' && !this.revokedValue) {
+      // Retrying cannot help: the relay will refuse this key from now on.
+      this.revokedValue = true;
+      this.stop();
+      for (const listener of [...this.revokedListeners]) listener();
     }
     if (frame.type === 'ready') {
       this.attempt = 0;

@@ -5,6 +5,7 @@ import type { CursorRow, EnvelopeRow, HearthDb, MessageState } from '../store/db
 import { advance } from '../store/messageState';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
+import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
 import { verifiedMembers, type RoomTrust } from './memberTrust';
 import { isStuck, REPAIR_MAP, repairRequest, repairResponse } from './repair';
 import type { RelayConnection } from './relayConnection';
@@ -49,6 +50,7 @@ export type RoomEvent =
 
 /** Relay errors about an append that retrying cannot fix: the message is marked failed with the reason. */
 const PERMANENT_APPEND_ERRORS = new Set([
+  'device_revoked',
   'not_a_member',
   'envelope_too_large',
   'bad_signature',
@@ -69,7 +71,10 @@ const MEMBERSHIP_RETRY_DELAY_MS = 1_000;
 export class RoomSync {
   readonly roomHex: string;
   private readonly opts: RoomSyncOptions;
+  /** Hex signing keys of the member identities this device verified. */
   private members = new Set<string>();
+  /** Devices acting for those identities (certified), and revoked identity keys, by hex signing key. */
+  private devices = new Map<string, TrustedDevice>();
   private inbound: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(event: RoomEvent) => void>();
   private readonly unsubscribers: (() => void)[] = [];
@@ -103,7 +108,31 @@ export class RoomSync {
   constructor(opts: RoomSyncOptions) {
     this.opts = opts;
     this.roomHex = toHex(opts.room);
-    this.members = new Set([toHex(opts.trust.creator), toHex(opts.keyring.signPublic)]);
+    this.members = new Set([toHex(opts.trust.creator), toHex(opts.keyring.identity.signPublic)]);
+    this.devices = this.withOwnDevice(new Map());
+  }
+
+  /** This device always trusts itself as acting for its own identity. */
+  private withOwnDevice(devices: Map<string, TrustedDevice>): Map<string, TrustedDevice> {
+    const { keyring } = this.opts;
+    if (keyring.linked) {
+      devices.set(toHex(keyring.signPublic), {
+        identity: toHex(keyring.identity.signPublic),
+        revokedAt: 0,
+        lastSeq: 0,
+      });
+    }
+    return devices;
+  }
+
+  /** Every key whose signature this device accepts now (for snapshots): members and their active devices. */
+  private trustedAuthors(): Set<string> {
+    const out = new Set(this.members);
+    for (const [key, device] of this.devices) {
+      if (device.revokedAt === 0 && this.members.has(device.identity)) out.add(key);
+      else if (device.revokedAt > 0) out.delete(key);
+    }
+    return out;
   }
 
   get caughtUp(): boolean {
@@ -160,6 +189,7 @@ export class RoomSync {
       connection.onStatus((status) => {
         if (status !== 'online') this.caughtUpValue = false;
       }),
+      connection.onRevoked(() => this.serially(() => this.failUnsent('device_revoked'))),
     );
     if (connection.status === 'online') void this.subscribe();
   }
@@ -241,7 +271,23 @@ export class RoomSync {
       }
     });
     if (messageId) this.emit({ type: 'statuses', changes: [{ messageId, state: 'queued', reason: null }] });
-    void this.flush();
+    if (this.opts.connection.revoked) this.serially(() => this.failUnsent('device_revoked'));
+    else void this.flush();
+  }
+
+  /** This device can never send again (it was removed): say so on every message still waiting here. */
+  private async failUnsent(reason: string): Promise<void> {
+    const { db } = this.opts;
+    const changes = await db.transaction('rw', db.outbox, db.statuses, async () => {
+      const rows = await db.outbox.where('room').equals(this.roomHex).toArray();
+      const moved: StatusChange[] = [];
+      for (const row of rows) {
+        const change = row.messageId ? await this.moveStatus(row.messageId, 'failed', null, reason) : null;
+        if (change) moved.push(change);
+      }
+      return moved;
+    });
+    if (changes.length > 0) this.emit({ type: 'statuses', changes });
   }
 
   /** Subscribe from the cursor; a device with nothing of the room yet asks for the latest snapshot first. */
@@ -289,7 +335,14 @@ export class RoomSync {
       case 'members':
         if (bytesEqual(frame.room, this.opts.room)) {
           this.members = verifiedMembers(this.opts.trust, frame.members);
-          this.members.add(toHex(this.opts.keyring.signPublic));
+          this.members.add(toHex(this.opts.keyring.identity.signPublic));
+          // A DEVICES frame follows when there are any: MEMBERS alone means none.
+          this.devices = this.withOwnDevice(new Map());
+        }
+        return;
+      case 'devices':
+        if (bytesEqual(frame.room, this.opts.room)) {
+          this.devices = this.withOwnDevice(verifiedDevices(frame.devices, this.members));
         }
         return;
       case 'snapshot':
@@ -494,7 +547,8 @@ export class RoomSync {
       return { kind: 'own', change };
     }
     if (!bytesEqual(header.room, this.opts.room)) return refuse('wrong_room');
-    if (!this.members.has(author)) return refuse('unknown_author');
+    const standing = authorStanding(author, delivery.seq, this.members, this.devices);
+    if (!standing.ok) return refuse(standing.reason);
     const opened = openUpdate(delivery.envelope, (epoch) => this.opts.keys.get(epoch));
     if (!opened.ok) return refuse(opened.reason);
     const lastClock = cursor.authors[author] ?? 0;
@@ -515,7 +569,13 @@ export class RoomSync {
     const hashHex = toHex(frame.hash);
     const fetched: SnapshotFetch = this.refusedSnapshots.has(hashHex)
       ? { kind: 'refused', reason: 'refused before' }
-      : await fetchSnapshot({ connection, room, keys: this.opts.keys, members: this.members, frame });
+      : await fetchSnapshot({
+          connection,
+          room,
+          keys: this.opts.keys,
+          members: this.trustedAuthors(),
+          frame,
+        });
     const current = this.pendingSnapshot === frame;
     if (current) this.pendingSnapshot = null;
     if (current && fetched.kind === 'opened') {

@@ -1,6 +1,7 @@
 import {
   accountExists,
   createAccount,
+  DeviceLinkRequest,
   deliverPendingRevocation,
   eraseLocalData,
   restoreFromBackup,
@@ -27,6 +28,8 @@ class AppState {
   status = $state<ConnectionStatus>('offline');
   revision = $state(0);
   session = $state.raw<Session | null>(null);
+  /** While this device is being linked to an account on another device. */
+  linkRequest = $state.raw<DeviceLinkRequest | null>(null);
   /** Set after this device was erased, so the start screen can say so. */
   erased = $state(false);
   /** Why the app locked itself, shown on the unlock screen (null when the person locked it or just opened it). */
@@ -61,6 +64,23 @@ class AppState {
   ): Promise<void> {
     this.erased = false;
     this.attach(await restoreFromBackup(file, secret, passphrase, confirm, onProgress));
+  }
+
+  async startLink(): Promise<void> {
+    this.linkRequest?.cancel();
+    this.linkRequest = await DeviceLinkRequest.start();
+  }
+
+  cancelLink(): void {
+    this.linkRequest?.cancel();
+    this.linkRequest = null;
+  }
+
+  async finishLink(passphrase: string, confirm: string): Promise<void> {
+    if (!this.linkRequest) return;
+    const session = await this.linkRequest.finish(passphrase, confirm);
+    this.linkRequest = null;
+    this.attach(session);
   }
 
   async unlock(passphrase: string): Promise<void> {

@@ -1,7 +1,9 @@
 import {
   AccountError,
   BackupError,
+  DeviceError,
   InviteError,
+  LinkError,
   MessageError,
   NotificationError,
   RelayError,
@@ -19,7 +21,9 @@ export type ErrorContext =
   | 'change-passphrase'
   | 'settings'
   | 'notifications'
-  | 'restore';
+  | 'restore'
+  | 'link-device'
+  | 'devices';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -41,6 +45,11 @@ const RELAY_WORDS: Record<string, string> = {
   not_a_member: 'You are no longer part of this conversation.',
   envelope_too_large: 'This message is too large to send.',
   rate_limited: 'You are sending very quickly. Wait a moment and try again.',
+  device_revoked: 'This device was removed from your account. It can no longer send or receive.',
+  device_exists: 'That device is already linked to an account. Start linking again on the new device.',
+  not_identity: 'Only the first device of your account can do this.',
+  bad_certificate: 'The server did not accept this approval. Start linking again.',
+  too_many_devices: 'This account has as many linked devices as it can hold. Remove one first.',
 };
 
 /** The one place errors become words a person can act on. Unknown errors are logged without content. */
@@ -53,6 +62,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
   if (error instanceof MessageError || error instanceof AccountError || error instanceof UnlockWaitError) {
     return error.message;
   }
+  if (error instanceof LinkError || error instanceof DeviceError) return error.message;
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof BackupError) {
     if (error.code === 'wrong_secret') {

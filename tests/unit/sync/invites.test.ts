@@ -24,13 +24,13 @@ import {
   type InviteLink,
   type InvitePayload,
 } from '$lib/sync/invites';
-import type { Keyring } from '$lib/sync/keyring';
+import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
 import { containsBytes, flipByte } from '../support/containsBytes';
 
 const NOW = 1_800_000_000_000;
 
 function newKeyring(): Keyring {
-  return { ...generateDeviceKeys(), storageKey: newSymmetricKey() };
+  return firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
 }
 
 function inviteFrom(inviter: Keyring) {

@@ -25,7 +25,7 @@ function creatorMember(keys: DeviceKeys): Member {
 }
 
 function invitedMember(secret: Uint8Array, keys: DeviceKeys): Member {
-  const { inviteId, signature } = signClaim(secret, { ...keys, storageKey: new Uint8Array(32) });
+  const { inviteId, signature } = signClaim(secret, keys);
   return { signPublic: keys.signPublic, boxPublic: keys.boxPublic, proof: signature, inviteId };
 }
 

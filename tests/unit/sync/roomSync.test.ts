@@ -7,7 +7,7 @@ import { toHex } from '$lib/protocol/hex';
 import { HearthDb, type OutboxRow, type StatusRow } from '$lib/store/db';
 import { openUpdate } from '$lib/sync/envelopeSeal';
 import { newRoom } from '$lib/sync/invites';
-import type { Keyring } from '$lib/sync/keyring';
+import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
 import { RelayConnection } from '$lib/sync/relayConnection';
 import { RoomSync } from '$lib/sync/roomSync';
 import { containsBytes, rowBytes } from '../support/containsBytes';
@@ -52,7 +52,7 @@ interface Device {
 function newDevice(): Device {
   const { room, roomKey } = newRoom();
   return {
-    keyring: { ...generateDeviceKeys(), storageKey: newSymmetricKey() },
+    keyring: firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey()),
     room,
     keys: new Map([[0, roomKey]]),
   };

@@ -8,7 +8,7 @@ import type { Frame, FrameOf } from '$lib/protocol/frames';
 import { bytesEqual, toHex } from '$lib/protocol/hex';
 import { HearthDb } from '$lib/store/db';
 import { inviteAddress, newInviteSecret, newRoom, signClaim } from '$lib/sync/invites';
-import type { Keyring } from '$lib/sync/keyring';
+import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
 import { RelayConnection } from '$lib/sync/relayConnection';
 import { RoomSync } from '$lib/sync/roomSync';
 import { startRelay, type RunningRelay } from '../../helpers/relayProcess';
@@ -34,7 +34,7 @@ afterAll(async () => {
   relay.removeData();
 });
 
-const newKeyring = (): Keyring => ({ ...generateDeviceKeys(), storageKey: newSymmetricKey() });
+const newKeyring = (): Keyring => firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
 
 async function until(
   what: string,
