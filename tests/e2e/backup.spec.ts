@@ -13,7 +13,7 @@ test('@identity a recovery backup restores the whole record on a new phone, whic
   await expect(message(client.page, 'thank you, read them')).toBeVisible();
 
   await client.page.getByRole('button', { name: 'Menu' }).click();
-  await client.page.getByRole('link', { name: 'Settings and devices' }).click();
+  await client.page.getByRole('link', { name: 'Settings', exact: true }).click();
   const downloading = client.page.waitForEvent('download');
   await client.page.getByRole('button', { name: 'Create backup file' }).click();
   const download = await downloading;
