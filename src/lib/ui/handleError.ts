@@ -23,7 +23,9 @@ export type ErrorContext =
   | 'notifications'
   | 'restore'
   | 'link-device'
-  | 'devices';
+  | 'devices'
+  | 'start-conversation'
+  | 'membership';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -43,6 +45,9 @@ const RELAY_WORDS: Record<string, string> = {
   invite_expired: 'This invite has expired. Ask your therapist to send you a new one.',
   invite_used: 'This invite has already been used. Each invite link works once; ask for a new one.',
   not_a_member: 'You are no longer part of this conversation.',
+  membership_forbidden: 'Only the manager of this conversation can do that.',
+  membership_stale:
+    'Someone else changed who is in this conversation at the same moment. Nothing was changed; try again.',
   envelope_too_large: 'This message is too large to send.',
   rate_limited: 'You are sending very quickly. Wait a moment and try again.',
   device_revoked: 'This device was removed from your account. It can no longer send or receive.',
