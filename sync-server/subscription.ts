@@ -191,7 +191,16 @@ export class Subscription {
     const members = await storage.listMembers(this.room);
     if (!this.active || !this.socket.isOpen) return false;
     if (!members.some((m) => bytesEqual(m.signPublic, identity))) {
+      // Tell it why first: the log entries it has not had end with its removal or departure. Nothing after them.
+      const log = await storage.readMembershipLog(this.room);
+      if (!this.active || !this.socket.isOpen) return false;
       this.close();
+      if (log.length > this.sentLogLength) {
+        const from = this.sentLogLength;
+        this.socket.sendBytes(
+          encodeFrame({ type: 'membershipLog', room: this.room, from, entries: log.slice(from) }),
+        );
+      }
       this.socket.sendBytes(
         encodeFrame({
           type: 'error',

@@ -18,6 +18,9 @@ export const MAX_MESSAGE_CHARS = 4000;
 /** Longest display name, in characters. */
 export const MAX_NAME_CHARS = 60;
 
+/** Longest conversation topic, in characters. */
+export const MAX_TOPIC_CHARS = 120;
+
 /** Shortest passphrase accepted when an account is created. */
 export const MIN_PASSPHRASE_CHARS = 8;
 

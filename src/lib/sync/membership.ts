@@ -268,6 +268,23 @@ export function managerAt(state: MembershipState, length: number): string | null
 }
 
 /**
+ * The members while the room was in `epoch` (a key bundle for that epoch is sealed to them, by one of them). Members
+ * change only with the epoch, so this is the member list right after the change that began it.
+ */
+export function membersAtEpoch(state: MembershipState, epoch: number): Set<string> {
+  const members = new Set<string>();
+  let current = -1;
+  for (const change of state.changes) {
+    if (change.kind === 'create') current = 0;
+    if (change.kind === 'add' || change.kind === 'remove' || change.kind === 'leave') current++;
+    if (change.kind === 'create' || change.kind === 'add') members.add(change.subject);
+    if (change.kind === 'remove' || change.kind === 'leave') members.delete(change.subject);
+    if (current === epoch) return new Set(members);
+  }
+  return new Set();
+}
+
+/**
  * Whether an envelope at `seq` by `identity` was written while it belonged. Someone who left or was removed had their
  * appends refused by the relay from the change on (`afterSeq`), until added back; a relay that delivers one anyway is
  * caught here. Identities the log never names are not judged here (members of a room from before logs, admitted by
