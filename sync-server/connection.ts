@@ -7,6 +7,7 @@ import { CHALLENGE_BYTES, MAX_ERROR_TEXT_CHARS, MAX_FRAME_BYTES } from '../src/l
 import type { RelayContext } from './context';
 import { closeRevokedSession } from './deviceSockets';
 import { dispatchFrame } from './handlers/dispatch';
+import { handleListRooms } from './handlers/listRooms';
 import type { Logger } from './log';
 import { RelayError } from './relayError';
 import type { AuthedDevice, Session } from './session';
@@ -45,6 +46,7 @@ export class Connection implements Session {
   private reading = true;
   private shuttingDown = false;
   private authTimer: NodeJS.Timeout | undefined;
+  private stopRoomUpdates: () => void = () => {};
 
   constructor(
     private readonly ws: WebSocket,
@@ -91,6 +93,10 @@ export class Connection implements Session {
   authenticated(device: AuthedDevice): void {
     this.device = device;
     this.ctx.deviceSockets.add(device.signPublic, this);
+    // Told when a membership change adds the identity to a room or takes it out: say so with a fresh ROOM_LIST.
+    this.stopRoomUpdates = this.ctx.fanout.subscribeRooms(device.identity.signPublic, () => {
+      this.chain = this.chain.then(() => this.sendRoomList(device));
+    });
     clearTimeout(this.authTimer);
     this.ctx.metrics.connectionsAuthenticated.inc();
   }
@@ -100,6 +106,14 @@ export class Connection implements Session {
     const own = this.device;
     if (own && devices.some((d) => d.revokedAt > 0 && bytesEqual(d.signPublic, own.signPublic))) {
       closeRevokedSession(this);
+    }
+  }
+
+  private async sendRoomList(device: AuthedDevice): Promise<void> {
+    try {
+      if (this.isOpen) await handleListRooms(this, device, this.ctx);
+    } catch (error) {
+      this.reportError(error);
     }
   }
 
@@ -223,6 +237,7 @@ export class Connection implements Session {
   private onClose(code: number): void {
     this.reading = false;
     clearTimeout(this.authTimer);
+    this.stopRoomUpdates();
     this.closeSubscriptions();
     this.ctx.metrics.connectionsOpen.dec();
     if (this.device) {

@@ -1,13 +1,15 @@
 import { toHex } from '../src/lib/protocol/hex';
-import type { Delivery, Member, RoomDevice } from '../src/lib/protocol/frames';
+import type { Delivery } from '../src/lib/protocol/frames';
 
 /**
- * What a room's live subscribers hear about: envelopes from one commit, a changed member or device list, or `resync`: this
- * process may have missed events of the room (its link to other relays was down), so read from storage.
+ * What a room's live subscribers hear about: envelopes from one commit; `members`: its members, their devices, its
+ * membership log or its key bundles changed (subscribers reread them from storage, the source of truth); or
+ * `resync`: this process may have missed events of the room (its link to other relays was down), so read from
+ * storage.
  */
 export type RoomEvent =
   | { type: 'appended'; room: Uint8Array; deliveries: Delivery[] }
-  | { type: 'members'; room: Uint8Array; members: Member[]; devices: RoomDevice[] }
+  | { type: 'members'; room: Uint8Array }
   | { type: 'resync'; room: Uint8Array };
 
 export type RoomListener = (event: RoomEvent) => void;
@@ -21,6 +23,10 @@ export interface Fanout {
   publish(event: RoomEvent): void;
   /** Listen to `room` until the returned function is called. */
   subscribe(room: Uint8Array, listener: RoomListener): () => void;
+  /** Tell every socket acting for `identity` that the rooms it belongs to changed (it was added or left). */
+  publishRooms(identity: Uint8Array): void;
+  /** Listen for changes of `identity`'s rooms until the returned function is called. */
+  subscribeRooms(identity: Uint8Array, listener: () => void): () => void;
   /** Resolves when the fan-out can reach its peers (for /healthz); always, in-process. */
   ping(): Promise<void>;
   /** Stop; events published before this still go out. */
@@ -29,6 +35,7 @@ export interface Fanout {
 
 export class LocalFanout implements Fanout {
   private readonly rooms = new Map<string, Set<RoomListener>>();
+  private readonly identities = new Map<string, Set<() => void>>();
 
   publish(event: RoomEvent): void {
     const listeners = this.rooms.get(toHex(event.room));
@@ -37,18 +44,15 @@ export class LocalFanout implements Fanout {
   }
 
   subscribe(room: Uint8Array, listener: RoomListener): () => void {
-    const key = toHex(room);
-    let listeners = this.rooms.get(key);
-    if (!listeners) {
-      listeners = new Set();
-      this.rooms.set(key, listeners);
-    }
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      // Nothing of a room stays in memory once no one is listening.
-      if (listeners.size === 0 && this.rooms.get(key) === listeners) this.rooms.delete(key);
-    };
+    return listen(this.rooms, toHex(room), listener);
+  }
+
+  publishRooms(identity: Uint8Array): void {
+    for (const listener of [...(this.identities.get(toHex(identity)) ?? [])]) listener();
+  }
+
+  subscribeRooms(identity: Uint8Array, listener: () => void): () => void {
+    return listen(this.identities, toHex(identity), listener);
   }
 
   ping(): Promise<void> {
@@ -67,4 +71,20 @@ export class LocalFanout implements Fanout {
   listenedRooms(): string[] {
     return [...this.rooms.keys()];
   }
+}
+
+/** Add `listener` under `key`; the returned function removes it, and the key once nobody listens. */
+function listen<T>(map: Map<string, Set<T>>, key: string, listener: T): () => void {
+  let listeners = map.get(key);
+  if (!listeners) {
+    listeners = new Set();
+    map.set(key, listeners);
+  }
+  listeners.add(listener);
+  const set = listeners;
+  return () => {
+    set.delete(listener);
+    // Nothing of a room (or an identity) stays in memory once no one is listening.
+    if (set.size === 0 && map.get(key) === set) map.delete(key);
+  };
 }

@@ -26,7 +26,7 @@ const config = loaded.config;
 const log = createLogger(config.logLevel);
 const storage = await openOrExit('storage', () => openStorage(config, log));
 const blobs = await openOrExit('blob storage', () => openBlobStorage(config, log));
-const fanout = await openOrExit('fan-out', () => openFanout(config, storage, log));
+const fanout = await openOrExit('fan-out', () => openFanout(config, log));
 const vapid = await openOrExit('VAPID keys', () => loadVapidKeys(storage));
 const metrics = new RelayMetrics();
 const presence = new RoomPresence();

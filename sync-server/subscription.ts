@@ -1,5 +1,6 @@
 import { CATCH_UP_PAGE_BYTES, CATCH_UP_PAGE_ENVELOPES } from '../src/lib/protocol/limits';
 import { encodeFrame, type Delivery, type Member, type RoomDevice } from '../src/lib/protocol/frames';
+import { bytesEqual } from '../src/lib/protocol/hex';
 import { deliverFrames } from './deliverFrames';
 import type { Fanout, RoomEvent } from './fanout';
 import type { Logger } from './log';
@@ -32,6 +33,8 @@ export interface SubscriptionDeps {
   storage: RelayStorage;
   fanout: Fanout;
   log: Logger;
+  /** The identity the subscribing device acts for: once it is no longer a member, the subscription ends. */
+  identity: Uint8Array;
   /** Called once when the subscription ends, however it ends. */
   onClose?: () => void;
 }
@@ -50,6 +53,11 @@ export class Subscription {
   private missedLive = false;
   private caughtUpSent = false;
   private headSeq = 0;
+  /** Members, devices, log or key bundles may have changed since last sent: reread them before the next page. */
+  private membershipDirty = true;
+  /** Log entries and the highest key bundle epoch this socket has been sent. */
+  private sentLogLength = 0;
+  private sentBundleEpoch = -1;
   /** Seqs this socket already got as ACKs of its own appends, ahead of `sentSeq`: never DELIVERed to it. */
   private readonly ackedAhead = new Set<number>();
   private unsubscribe: () => void = () => {};
@@ -63,7 +71,10 @@ export class Subscription {
     this.sentSeq = afterSeq;
   }
 
-  /** Listen for live events first, then catch up: anything committed in between is read from storage. */
+  /**
+   * Listen for live events first, then catch up: anything committed in between is read from storage. The room's
+   * MEMBERS (DEVICES, MEMBERSHIP_LOG, KEY_BUNDLE) go out before any envelope.
+   */
   start(): void {
     this.unsubscribe = this.deps.fanout.subscribe(this.room, (event) => this.onEvent(event));
     void this.catchUp();
@@ -85,9 +96,10 @@ export class Subscription {
   private onEvent(event: RoomEvent): void {
     if (!this.active || !this.socket.isOpen) return;
     if (event.type === 'members') {
-      for (const frame of membershipFrames(this.room, event.members, event.devices))
-        this.socket.sendBytes(frame);
-      this.socket.roomDevicesChanged(event.devices);
+      // Reread before any later envelope goes out: a device must hold a new key and member list before it sees
+      // envelopes that need them. Live envelopes meanwhile are read from storage after it.
+      this.membershipDirty = true;
+      void this.catchUp();
       return;
     }
     if (event.type === 'resync') {
@@ -149,6 +161,7 @@ export class Subscription {
     for (;;) {
       await this.waitForDrain();
       if (!this.active || !this.socket.isOpen) return;
+      if (this.membershipDirty && !(await this.sendMembership())) return;
       const page = await this.deps.storage.readAfter(this.room, this.sentSeq, {
         maxEnvelopes: CATCH_UP_PAGE_ENVELOPES,
         maxBytes: CATCH_UP_PAGE_BYTES,
@@ -165,6 +178,57 @@ export class Subscription {
       for (let i = 0; i < frames; i++) this.socket.catchUpPageSent();
       if (page.deliveries.length === 0 || this.sentSeq >= page.headSeq) return;
     }
+  }
+
+  /**
+   * MEMBERS (and DEVICES), then the log entries and the newest key bundle this socket has not had yet, all read from
+   * storage. A subscriber whose identity is no longer a member gets `not_a_member` and the subscription ends: a
+   * removed member receives nothing new. False when the subscription ended.
+   */
+  private async sendMembership(): Promise<boolean> {
+    this.membershipDirty = false;
+    const { storage, identity } = this.deps;
+    const members = await storage.listMembers(this.room);
+    if (!this.active || !this.socket.isOpen) return false;
+    if (!members.some((m) => bytesEqual(m.signPublic, identity))) {
+      // Tell it why first: the log entries it has not had end with its removal or departure. Nothing after them.
+      const log = await storage.readMembershipLog(this.room);
+      if (!this.active || !this.socket.isOpen) return false;
+      this.close();
+      if (log.length > this.sentLogLength) {
+        const from = this.sentLogLength;
+        this.socket.sendBytes(
+          encodeFrame({ type: 'membershipLog', room: this.room, from, entries: log.slice(from) }),
+        );
+      }
+      this.socket.sendBytes(
+        encodeFrame({
+          type: 'error',
+          code: 'not_a_member',
+          message: 'this device is no longer a member of the room',
+          ref: this.room,
+        }),
+      );
+      return false;
+    }
+    const devices = await storage.listRoomDevices(this.room);
+    const log = await storage.readMembershipLog(this.room);
+    const bundle = await storage.latestKeyBundle(this.room);
+    if (!this.active || !this.socket.isOpen) return false;
+    for (const frame of membershipFrames(this.room, members, devices)) this.socket.sendBytes(frame);
+    if (log.length > this.sentLogLength) {
+      const from = this.sentLogLength;
+      this.socket.sendBytes(
+        encodeFrame({ type: 'membershipLog', room: this.room, from, entries: log.slice(from) }),
+      );
+      this.sentLogLength = log.length;
+    }
+    if (bundle && bundle.epoch > this.sentBundleEpoch) {
+      this.socket.sendBytes(encodeFrame({ type: 'keyBundle', bundle: bundle.bundle }));
+      this.sentBundleEpoch = bundle.epoch;
+    }
+    this.socket.roomDevicesChanged(devices);
+    return this.active;
   }
 
   /** Send `deliveries` as DELIVER frames; returns how many frames went out. */

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { fromHex, toHex } from '../../src/lib/protocol/hex';
+import { fromHex } from '../../src/lib/protocol/hex';
 import { LocalFanout, type Fanout, type RoomEvent, type RoomListener } from '../fanout';
 import type { Logger } from '../log';
-import type { RelayStorage } from '../storage/RelayStorage';
 import {
   appendedMessages,
   decodeRelayMessage,
   membersChangedMessage,
   messageOrigin,
+  roomsChangedMessage,
   messageRoom,
   ORIGIN_BYTES,
 } from './redisMessage';
@@ -30,29 +30,26 @@ const QUIT_TIMEOUT_MS = 2_000;
  * only has to be fast, not perfect. When the subscriber link to Redis drops, events of that window are lost: on
  * reconnect every listened room gets `resync` (read from storage) and a fresh member list.
  *
- * Membership changes travel as "room X changed"; the receiver reloads the list from storage and pushes that.
+ * Membership changes travel as "room X changed"; the receiver's subscribers reload the room's lists from storage.
  */
 export class RedisFanout implements Fanout {
   private readonly local = new LocalFanout();
   private readonly origin = new Uint8Array(randomBytes(ORIGIN_BYTES));
-  /** Member reloads run one at a time per room, so an older list is never pushed after a newer one. */
-  private readonly memberReloads = new Map<string, Promise<void>>();
   private subscribedOnce = false;
   private linkDown = false;
 
   private constructor(
     private readonly pub: Redis,
     private readonly sub: Redis,
-    private readonly storage: RelayStorage,
     private readonly log: Logger,
   ) {}
 
   /** Connect both links and subscribe before the relay takes its first socket; rejects if Redis is unreachable. */
-  static async open(url: string, storage: RelayStorage, log: Logger): Promise<RedisFanout> {
+  static async open(url: string, log: Logger): Promise<RedisFanout> {
     const options = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 5 };
     const pub = new Redis(url, { ...options, connectionName: 'hearth-relay-pub' });
     const sub = new Redis(url, { ...options, connectionName: 'hearth-relay-sub' });
-    const fanout = new RedisFanout(pub, sub, storage, log);
+    const fanout = new RedisFanout(pub, sub, log);
     pub.on('error', (error) => fanout.linkFailed('publish', error));
     sub.on('error', (error) => fanout.linkFailed('subscribe', error));
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => fanout.onMessage(message));
@@ -80,6 +77,15 @@ export class RedisFanout implements Fanout {
 
   subscribe(room: Uint8Array, listener: RoomListener): () => void {
     return this.local.subscribe(room, listener);
+  }
+
+  publishRooms(identity: Uint8Array): void {
+    this.local.publishRooms(identity);
+    this.send(roomsChangedMessage(this.origin, identity));
+  }
+
+  subscribeRooms(identity: Uint8Array, listener: () => void): () => void {
+    return this.local.subscribeRooms(identity, listener);
   }
 
   /** Both links are up and Redis answers PING. */
@@ -121,28 +127,16 @@ export class RedisFanout implements Fanout {
     }
     if (decoded.kind === 'appended') {
       this.local.publish({ type: 'appended', room: decoded.room, deliveries: decoded.deliveries });
+    } else if (decoded.kind === 'roomsChanged') {
+      this.local.publishRooms(decoded.identity);
     } else {
       this.reloadMembers(decoded.room);
     }
   }
 
   private reloadMembers(room: Uint8Array): void {
-    const key = toHex(room);
-    const previous = this.memberReloads.get(key) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      try {
-        if (!this.local.hasListeners(room)) return;
-        const members = await this.storage.listMembers(room);
-        const devices = await this.storage.listRoomDevices(room);
-        this.local.publish({ type: 'members', room, members, devices });
-      } catch (error) {
-        this.log.error({ err: error }, 'reloading members for fan-out failed');
-      }
-    });
-    this.memberReloads.set(key, next);
-    void next.then(() => {
-      if (this.memberReloads.get(key) === next) this.memberReloads.delete(key);
-    });
+    // Subscribers reread members, devices, log and key bundles from storage themselves.
+    if (this.local.hasListeners(room)) this.local.publish({ type: 'members', room });
   }
 
   private linkFailed(link: string, error: Error): void {

@@ -37,9 +37,8 @@ export async function handleAppend(
   if (!bytesEqual(envelope.author, device.signPublic)) {
     throw new RelayError('wrong_author', 'the envelope author is not the authenticated device', ref);
   }
-  // Membership only grows in this version, so checking before the commit is as good as inside it; and a room this
-  // socket is subscribed to was checked when it subscribed. (When members can be removed, removal must end their
-  // subscriptions and this check must move into the commit.)
+  // A cheap early refusal; the commit checks membership again, so an append racing its author's removal from the
+  // room is either stored before the removal or refused. A subscription ends when its identity leaves the room.
   const subscribed = session.subscriptions.has(toHex(envelope.room));
   if (!subscribed && !(await ctx.storage.isMember(envelope.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', ref);
@@ -51,7 +50,14 @@ export async function handleAppend(
   const room = envelope.room;
   session.appendStarted();
   ctx.appendQueue.enqueue({
-    item: { room, id: envelope.id, author: envelope.author, clock: envelope.clock, bytes: frame.envelope },
+    item: {
+      room,
+      identity: device.identity.signPublic,
+      id: envelope.id,
+      author: envelope.author,
+      clock: envelope.clock,
+      bytes: frame.envelope,
+    },
     settle: (outcome: AppendOutcome) => {
       session.appendSettled();
       if (outcome.kind === 'rejected') {

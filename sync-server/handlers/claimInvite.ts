@@ -38,5 +38,5 @@ export async function handleClaimInvite(
   if (outcome.kind === 'used')
     throw new RelayError('invite_used', 'this invite was already used', frame.inviteId);
   session.send({ type: 'claimed', inviteId: frame.inviteId, room: outcome.room });
-  await publishMembers(outcome.room, ctx);
+  publishMembers(outcome.room, ctx);
 }

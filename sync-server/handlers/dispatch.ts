@@ -13,6 +13,9 @@ import { handleFetchGrant } from './fetchGrant';
 import { handleGetInvite } from './getInvite';
 import { handleLinkDevice } from './linkDevice';
 import { handleListDevices } from './listDevices';
+import { handleListRooms } from './listRooms';
+import { handleMembershipChange } from './membershipChange';
+import { handlePutKeyBundle } from './putKeyBundle';
 import { handlePutInvite } from './putInvite';
 import { handlePushSubscribe } from './pushSubscribe';
 import { handlePushUnsubscribe } from './pushUnsubscribe';
@@ -61,6 +64,12 @@ export async function dispatchFrame(session: Session, frame: Frame, ctx: RelayCo
       return handlePushSubscribe(session, authed(session), frame, ctx);
     case 'pushUnsubscribe':
       return handlePushUnsubscribe(session, authed(session), frame, ctx);
+    case 'membershipChange':
+      return handleMembershipChange(session, authed(session), frame, ctx);
+    case 'putKeyBundle':
+      return handlePutKeyBundle(session, authed(session), frame, ctx);
+    case 'listRooms':
+      return handleListRooms(session, authed(session), ctx);
     default:
       throw new RelayError('malformed_frame', `clients may not send ${wireName(frame.type)}`);
   }

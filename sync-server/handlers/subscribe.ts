@@ -3,11 +3,12 @@ import { toHex } from '../../src/lib/protocol/hex';
 import type { RelayContext } from '../context';
 import { RelayError } from '../relayError';
 import type { AuthedDevice, Session } from '../session';
-import { membershipFrames, Subscription } from '../subscription';
+import { Subscription } from '../subscription';
 
 /**
- * SUBSCRIBE: for a member, MEMBERS (and DEVICES, if any), then every envelope after `afterSeq` in DELIVER pages, then CAUGHT_UP, then
- * live DELIVERs. Subscribing again to the same room restarts from the new `afterSeq`.
+ * SUBSCRIBE: for a member, MEMBERS (and DEVICES, MEMBERSHIP_LOG, KEY_BUNDLE, if any), then every envelope after
+ * `afterSeq` in DELIVER pages, then CAUGHT_UP, then live DELIVERs. Subscribing again to the same room restarts from
+ * the new `afterSeq`.
  */
 export async function handleSubscribe(
   session: Session,
@@ -21,14 +22,17 @@ export async function handleSubscribe(
   if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
   }
-  const members = await ctx.storage.listMembers(frame.room);
-  const devices = await ctx.storage.listRoomDevices(frame.room);
-  for (const bytes of membershipFrames(frame.room, members, devices)) session.sendBytes(bytes);
-  const subscription = new Subscription(frame.room, frame.afterSeq, session, {
+  const leavePresence = ctx.presence.enter(frame.room, device.signPublic);
+  const subscription: Subscription = new Subscription(frame.room, frame.afterSeq, session, {
     storage: ctx.storage,
     fanout: ctx.fanout,
     log: session.log,
-    onClose: ctx.presence.enter(frame.room, device.signPublic),
+    identity: device.identity.signPublic,
+    onClose: () => {
+      leavePresence();
+      // Ended by itself (the identity was removed from the room): forget it, so nothing treats it as live.
+      if (session.subscriptions.get(key) === subscription) session.subscriptions.delete(key);
+    },
   });
   session.subscriptions.set(key, subscription);
   subscription.start();

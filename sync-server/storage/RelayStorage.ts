@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../src/lib/protocol/errors';
-import type { Delivery, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
+import type { Delivery, LogEntry, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
+import type { MembershipKind } from '../../src/lib/protocol/membership';
 
 /**
  * Everything the relay keeps, behind one Promise-returning interface: SQLite now, PostgreSQL later. Byte fields are
@@ -54,6 +55,26 @@ export interface RelayStorage {
   listRoomDevices(room: Uint8Array): Promise<RoomDevice[]>;
   /** Every room the identity is a member of. */
   listRoomsOf(identity: Uint8Array): Promise<Uint8Array[]>;
+  /** The room's membership log in order, each entry with its afterSeq; empty for a room without one. */
+  readMembershipLog(room: Uint8Array): Promise<LogEntry[]>;
+  /**
+   * The member that created the room (admitted without an invite) while its log is empty; undefined when the room
+   * does not exist. Only that identity may start the log.
+   */
+  roomCreator(room: Uint8Array): Promise<Uint8Array | undefined>;
+  /**
+   * In one transaction: if the log still holds exactly `change.index` entries, store the entry with the room's
+   * head seq as its afterSeq, add or drop the subject as a member, and record the room's manager and epoch. The
+   * caller has judged the entry against the log it read; `stale` means the log grew since.
+   */
+  appendMembership(change: MembershipWrite, now: number): Promise<AppendMembershipOutcome>;
+  /**
+   * Keep a room's key bundle for `epoch` (checked by the caller) if the room has a log, the epoch is the room's
+   * current one, and no other bundle is kept for it. A byte-identical retry counts as stored.
+   */
+  putKeyBundle(bundle: KeyBundleWrite, now: number): Promise<PutKeyBundleOutcome>;
+  /** The room's key bundle of its highest epoch that has one. */
+  latestKeyBundle(room: Uint8Array): Promise<{ epoch: number; bundle: Uint8Array } | undefined>;
   /**
    * Keep a device's push subscription. An endpoint belongs to one browser, so registering it moves it to this
    * device; the device's subscriptions beyond `maxPerDevice` (the oldest first) are dropped in the same transaction.
@@ -72,6 +93,29 @@ export interface RelayStorage {
   claimVapidKeys(candidate: VapidKeyPair): Promise<VapidKeyPair>;
   close(): Promise<void>;
 }
+
+export interface MembershipWrite {
+  room: Uint8Array;
+  index: number;
+  entry: Uint8Array;
+  kind: MembershipKind;
+  subject: DeviceKeys;
+  /** The room's manager and key epoch once this change applies. */
+  manager: Uint8Array;
+  epoch: number;
+}
+
+export type AppendMembershipOutcome = { kind: 'appended'; afterSeq: number } | { kind: 'stale' };
+
+export interface KeyBundleWrite {
+  room: Uint8Array;
+  epoch: number;
+  signer: Uint8Array;
+  bundle: Uint8Array;
+}
+
+/** `no_log`: the room has no membership log; `stale`/`future`: the epoch is below/above the room's current one. */
+export type PutKeyBundleOutcome = 'stored' | 'conflict' | 'stale' | 'future' | 'no_log';
 
 export interface DeviceStanding {
   /** The box key recorded for this signing key (a linked device's is the certified one). */
@@ -122,6 +166,8 @@ export type CreateRoomOutcome = 'created' | 'already_member' | 'exists';
 /** One decoded, signature-checked envelope waiting for its seq. */
 export interface AppendItem {
   room: Uint8Array;
+  /** The identity the author device acts for: it must still be a member when the batch commits. */
+  identity: Uint8Array;
   id: Uint8Array;
   author: Uint8Array;
   clock: number;

@@ -12,13 +12,14 @@ export type AppendVerdict = { kind: 'insert' } | Exclude<AppendOutcome, { kind: 
 
 /**
  * The append rule every storage applies inside its transaction: a retry (same id, author and clock) gets its old
- * seq; a reused id is refused; a revoked author is refused; otherwise the clock must be exactly the author's next one in the room.
+ * seq; a reused id is refused; an author no longer in the room, or revoked, is refused; otherwise the clock must be exactly the author's next one in the room.
  */
 export function judgeAppend(
   item: AppendItem,
   existing: StoredEnvelopeRef | undefined,
   lastClock: number,
-  authorRevoked = false,
+  authorRevoked: boolean,
+  authorMember: boolean,
 ): AppendVerdict {
   if (existing) {
     if (bytesEqual(existing.author, item.author) && existing.clock === item.clock) {
@@ -26,7 +27,11 @@ export function judgeAppend(
     }
     return { kind: 'rejected', code: 'duplicate_id', message: 'an envelope with this id is already stored' };
   }
-  // Checked inside the commit, so an envelope racing its author's revocation is either stored before it or refused.
+  // Checked inside the commit, so an envelope racing its author's removal from the room (or its revocation) is
+  // either stored before the change or refused.
+  if (!authorMember) {
+    return { kind: 'rejected', code: 'not_a_member', message: 'this device is not a member of the room' };
+  }
   if (authorRevoked) {
     return {
       kind: 'rejected',

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { z } from 'zod';
-import type { Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
+import type { LogEntry, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
 import { MAX_DEVICES_PER_IDENTITY } from '../../src/lib/protocol/limits';
 import type { Logger } from '../log';
 import {
@@ -19,18 +19,22 @@ import { guardStorage, inTransaction } from './pgTransaction';
 import { bytea, pgTypes } from './pgTypes';
 import type {
   AppendItem,
+  AppendMembershipOutcome,
   AppendOutcome,
   ClaimOutcome,
   CreateRoomOutcome,
   DeviceKeys,
   DeviceStanding,
+  KeyBundleWrite,
   LinkOutcome,
+  MembershipWrite,
   NewInvite,
   NewLinkedDevice,
   Page,
   PageLimits,
   PushSubscriptionRecord,
   PutInviteOutcome,
+  PutKeyBundleOutcome,
   RelayStorage,
   StoredInvite,
   VapidKeyPair,
@@ -47,6 +51,10 @@ const CountRow = z.object({ n: Int });
 const KeyRow = z.object({ identity_pk: Bytes.nullable(), revoked_at: Int.nullable() });
 const GrantRow = z.object({ grant_box: Bytes });
 const IdentityRow = z.object({ identity: Bytes });
+const LogRow = z.object({ entry: Bytes, after_seq: Int });
+const SignRow = z.object({ sign_pk: Bytes });
+const RoomStateRow = z.object({ head_seq: Int, epoch: Int, log_length: Int });
+const BundleRow = z.object({ epoch: Int, bundle: Bytes });
 
 /**
  * Connect to PostgreSQL at `url`, run pending migrations, and return storage with the same semantics as SQLite's.
@@ -319,6 +327,87 @@ class PostgresStorage implements RelayStorage {
     });
   }
 
+  readMembershipLog(room: Uint8Array): Promise<LogEntry[]> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(
+        'SELECT entry, after_seq FROM membership_log WHERE room = $1 ORDER BY idx',
+        [bytea(room)],
+      );
+      return result.rows.map((raw) => {
+        const row = LogRow.parse(raw);
+        return { entry: row.entry, afterSeq: row.after_seq };
+      });
+    });
+  }
+
+  roomCreator(room: Uint8Array): Promise<Uint8Array | undefined> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(
+        `SELECT sign_pk FROM members WHERE room = $1 AND octet_length(invite_id) = 0 ORDER BY joined LIMIT 1`,
+        [bytea(room)],
+      );
+      return result.rows.length === 0 ? undefined : SignRow.parse(result.rows[0]).sign_pk;
+    });
+  }
+
+  appendMembership(change: MembershipWrite, now: number): Promise<AppendMembershipOutcome> {
+    return inTransaction(this.pool, async (client): Promise<AppendMembershipOutcome> => {
+      // The room's row lock orders this change against appends (which take it too) and other changes.
+      const state = await lockRoomState(client, change.room);
+      if (!state || state.log_length !== change.index) return { kind: 'stale' };
+      await client.query(
+        `INSERT INTO membership_log (room, idx, entry, after_seq, accepted_at) VALUES ($1, $2, $3, $4, $5)`,
+        [bytea(change.room), change.index, bytea(change.entry), state.head_seq, now],
+      );
+      if (change.kind === 'add') {
+        await addMember(client, change.room, change.subject, new Uint8Array(0), new Uint8Array(0), now);
+      } else if (change.kind === 'remove' || change.kind === 'leave') {
+        await client.query('DELETE FROM members WHERE room = $1 AND sign_pk = $2', [
+          bytea(change.room),
+          bytea(change.subject.signPublic),
+        ]);
+      }
+      await client.query('UPDATE rooms SET manager = $1, epoch = $2 WHERE room = $3', [
+        bytea(change.manager),
+        change.epoch,
+        bytea(change.room),
+      ]);
+      return { kind: 'appended', afterSeq: state.head_seq };
+    });
+  }
+
+  putKeyBundle(bundle: KeyBundleWrite, now: number): Promise<PutKeyBundleOutcome> {
+    return inTransaction(this.pool, async (client): Promise<PutKeyBundleOutcome> => {
+      const state = await lockRoomState(client, bundle.room);
+      if (!state || state.log_length === 0) return 'no_log';
+      if (bundle.epoch < state.epoch) return 'stale';
+      if (bundle.epoch > state.epoch) return 'future';
+      const inserted = await client.query(
+        `INSERT INTO key_bundles (room, epoch, signer, bundle, stored_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING`,
+        [bytea(bundle.room), bundle.epoch, bytea(bundle.signer), bytea(bundle.bundle), now],
+      );
+      if (inserted.rowCount === 1) return 'stored';
+      const kept = await client.query(
+        'SELECT epoch, bundle FROM key_bundles WHERE room = $1 AND epoch = $2',
+        [bytea(bundle.room), bundle.epoch],
+      );
+      return Buffer.compare(BundleRow.parse(kept.rows[0]).bundle, bytea(bundle.bundle)) === 0
+        ? 'stored'
+        : 'conflict';
+    });
+  }
+
+  latestKeyBundle(room: Uint8Array): Promise<{ epoch: number; bundle: Uint8Array } | undefined> {
+    return guardStorage(async () => {
+      const result = await this.pool.query(
+        'SELECT epoch, bundle FROM key_bundles WHERE room = $1 ORDER BY epoch DESC LIMIT 1',
+        [bytea(room)],
+      );
+      return result.rows.length === 0 ? undefined : BundleRow.parse(result.rows[0]);
+    });
+  }
+
   putPushSubscription(
     subscription: PushSubscriptionRecord,
     maxPerDevice: number,
@@ -368,6 +457,19 @@ async function countLinked(db: Queryable, identity: Buffer): Promise<number> {
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** Lock the room's row and read its head seq, key epoch and log length; undefined if there is no such room. */
+async function lockRoomState(
+  client: Queryable,
+  room: Uint8Array,
+): Promise<z.infer<typeof RoomStateRow> | undefined> {
+  const result = await client.query(
+    `SELECT head_seq, epoch, (SELECT COUNT(*) FROM membership_log l WHERE l.room = rooms.room) AS log_length
+     FROM rooms WHERE room = $1 FOR UPDATE`,
+    [bytea(room)],
+  );
+  return result.rows.length === 0 ? undefined : RoomStateRow.parse(result.rows[0]);
+}
 
 async function memberIn(db: Queryable, room: Uint8Array, signPublic: Uint8Array): Promise<boolean> {
   const result = await db.query('SELECT 1 FROM members WHERE room = $1 AND sign_pk = $2', [

@@ -9,6 +9,7 @@ const Int = z.number().int();
 const HeadRow = z.object({ room: Bytes, head_seq: Int });
 const EnvelopeRefRow = z.object({ room: Bytes, id: Bytes, author: Bytes, clock: Int, seq: Int });
 const SignRow = z.object({ sign_pk: Bytes });
+const MemberPairRow = z.object({ room: Bytes, sign_pk: Bytes });
 const ClockRow = z.object({ room: Bytes, author: Bytes, clock: Int.nullable() });
 
 const pairKey = (a: Uint8Array, b: Uint8Array): string => `${toHex(a)}:${toHex(b)}`;
@@ -34,6 +35,7 @@ export async function commitAppendBatch(
   const stored = await storedRefs(client, items);
   const clocks = await lastClocks(client, items);
   const revoked = await revokedAuthors(client, items);
+  const members = await memberPairs(client, items);
 
   const outcomes: AppendOutcome[] = [];
   const inserts: Array<{ item: AppendItem; seq: number }> = [];
@@ -45,6 +47,7 @@ export async function commitAppendBatch(
       stored.get(idKey),
       clocks.get(authorKey) ?? 0,
       revoked.has(toHex(item.author)),
+      members.has(pairKey(item.room, item.identity)),
     );
     if (verdict.kind !== 'insert') {
       outcomes.push(verdict);
@@ -127,6 +130,24 @@ async function revokedAuthors(client: pg.PoolClient, items: AppendItem[]): Promi
     [unique(items.map((item) => item.author))],
   );
   return new Set(result.rows.map((raw) => toHex(SignRow.parse(raw).sign_pk)));
+}
+
+/**
+ * The (room, identity) pairs of the batch that are members now. Read after the rooms are locked: a membership change
+ * takes the same row lock, so it commits wholly before or after this batch.
+ */
+async function memberPairs(client: pg.PoolClient, items: AppendItem[]): Promise<Set<string>> {
+  const result = await client.query(
+    `SELECT m.room, m.sign_pk FROM members m
+     JOIN unnest($1::bytea[], $2::bytea[]) AS k(room, identity) ON m.room = k.room AND m.sign_pk = k.identity`,
+    [items.map((i) => i.room), items.map((i) => i.identity)],
+  );
+  return new Set(
+    result.rows.map((raw) => {
+      const row = MemberPairRow.parse(raw);
+      return pairKey(row.room, row.sign_pk);
+    }),
+  );
 }
 
 /** One multi-row INSERT for the whole batch. */

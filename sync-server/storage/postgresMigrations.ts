@@ -105,6 +105,33 @@ CREATE TABLE link_grants (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'conversations',
+    // A room gains its manager and key epoch (NULL and 0 for a room from before, which has no log), its signed
+    // membership log (each entry with the room's head seq when accepted), and one key bundle per epoch.
+    sql: `
+ALTER TABLE rooms
+  ADD COLUMN manager bytea,
+  ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+CREATE TABLE membership_log (
+  room bytea NOT NULL REFERENCES rooms(room),
+  idx bigint NOT NULL,
+  entry bytea NOT NULL,
+  after_seq bigint NOT NULL,
+  accepted_at bigint NOT NULL,
+  PRIMARY KEY (room, idx)
+);
+CREATE TABLE key_bundles (
+  room bytea NOT NULL REFERENCES rooms(room),
+  epoch bigint NOT NULL,
+  signer bytea NOT NULL,
+  bundle bytea NOT NULL,
+  stored_at bigint NOT NULL,
+  PRIMARY KEY (room, epoch)
+);
+`,
+  },
 ];
 
 /** Any constant works as long as every relay uses the same one: it names "Hearth is migrating" to PostgreSQL. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { Delivery, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
+import type { Delivery, LogEntry, Member, OwnDevice, RoomDevice } from '../../src/lib/protocol/frames';
 import { MAX_DEVICES_PER_IDENTITY } from '../../src/lib/protocol/limits';
 import {
   ownDevicesSql,
@@ -20,18 +20,22 @@ import { SqlitePushSubscriptions } from './sqlitePush';
 import { claimVapidFile } from './vapidFile';
 import type {
   AppendItem,
+  AppendMembershipOutcome,
   AppendOutcome,
   ClaimOutcome,
   CreateRoomOutcome,
   DeviceKeys,
   DeviceStanding,
+  KeyBundleWrite,
   LinkOutcome,
+  MembershipWrite,
   NewInvite,
   NewLinkedDevice,
   Page,
   PageLimits,
   PushSubscriptionRecord,
   PutInviteOutcome,
+  PutKeyBundleOutcome,
   RelayStorage,
   StoredInvite,
   VapidKeyPair,
@@ -51,6 +55,10 @@ const GrantRow = z.object({ grant_box: Bytes });
 const RoomRow = z.object({ room: Bytes });
 const IdentityRow = z.object({ identity: Bytes });
 const RevokedRow = z.object({ revoked_at: Int.nullable() });
+const LogRow = z.object({ entry: Bytes, after_seq: Int });
+const SignRow = z.object({ sign_pk: Bytes });
+const RoomStateRow = z.object({ head_seq: Int, epoch: Int, log_length: Int });
+const BundleRow = z.object({ epoch: Int, bundle: Bytes });
 
 /** better-sqlite3 binds Buffers as BLOBs; wrap without copying. */
 function blob(bytes: Uint8Array): Buffer {
@@ -143,6 +151,26 @@ class SqliteStorage implements RelayStorage {
       ownDevices: db.prepare(ownDevicesSql('sqlite')),
       roomDevices: db.prepare(roomDevicesSql('sqlite')),
       roomsOf: db.prepare('SELECT room FROM members WHERE sign_pk = ?'),
+      readLog: db.prepare('SELECT entry, after_seq FROM membership_log WHERE room = ? ORDER BY idx'),
+      creator: db.prepare(
+        'SELECT sign_pk FROM members WHERE room = ? AND length(invite_id) = 0 ORDER BY rowid LIMIT 1',
+      ),
+      roomState: db.prepare(
+        `SELECT head_seq, epoch, (SELECT COUNT(*) FROM membership_log l WHERE l.room = rooms.room) AS log_length
+         FROM rooms WHERE room = ?`,
+      ),
+      insertLogEntry: db.prepare(
+        'INSERT INTO membership_log (room, idx, entry, after_seq, accepted_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteMember: db.prepare('DELETE FROM members WHERE room = ? AND sign_pk = ?'),
+      setRoomState: db.prepare('UPDATE rooms SET manager = ?, epoch = ? WHERE room = ?'),
+      insertBundle: db.prepare(
+        `INSERT OR IGNORE INTO key_bundles (room, epoch, signer, bundle, stored_at) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      bundleAt: db.prepare('SELECT epoch, bundle FROM key_bundles WHERE room = ? AND epoch = ?'),
+      latestBundle: db.prepare(
+        'SELECT epoch, bundle FROM key_bundles WHERE room = ? ORDER BY epoch DESC LIMIT 1',
+      ),
       markUsed: db.prepare(
         `UPDATE invites SET used_by = ?, used_at = ? WHERE invite_id = ? AND (used_by IS NULL OR used_by = ?)
          RETURNING room`,
@@ -340,6 +368,73 @@ class SqliteStorage implements RelayStorage {
     return this.guard(() => this.s.roomsOf.all(blob(identity)).map((raw) => RoomRow.parse(raw).room));
   }
 
+  readMembershipLog(room: Uint8Array): Promise<LogEntry[]> {
+    return this.guard(() =>
+      this.s.readLog.all(blob(room)).map((raw) => {
+        const row = LogRow.parse(raw);
+        return { entry: row.entry, afterSeq: row.after_seq };
+      }),
+    );
+  }
+
+  roomCreator(room: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.guard(() => {
+      const raw = this.s.creator.get(blob(room));
+      return raw ? SignRow.parse(raw).sign_pk : undefined;
+    });
+  }
+
+  appendMembership(change: MembershipWrite, now: number): Promise<AppendMembershipOutcome> {
+    return this.guard(
+      this.db.transaction((): AppendMembershipOutcome => {
+        const room = blob(change.room);
+        const raw = this.s.roomState.get(room);
+        if (!raw) return { kind: 'stale' };
+        const state = RoomStateRow.parse(raw);
+        if (state.log_length !== change.index) return { kind: 'stale' };
+        this.s.insertLogEntry.run(room, change.index, blob(change.entry), state.head_seq, now);
+        if (change.kind === 'add') {
+          this.addMember(change.room, change.subject, new Uint8Array(0), new Uint8Array(0), now);
+        } else if (change.kind === 'remove' || change.kind === 'leave') {
+          this.s.deleteMember.run(room, blob(change.subject.signPublic));
+        }
+        this.s.setRoomState.run(blob(change.manager), change.epoch, room);
+        return { kind: 'appended', afterSeq: state.head_seq };
+      }),
+    );
+  }
+
+  putKeyBundle(bundle: KeyBundleWrite, now: number): Promise<PutKeyBundleOutcome> {
+    return this.guard(
+      this.db.transaction((): PutKeyBundleOutcome => {
+        const room = blob(bundle.room);
+        const raw = this.s.roomState.get(room);
+        if (!raw) return 'no_log';
+        const state = RoomStateRow.parse(raw);
+        if (state.log_length === 0) return 'no_log';
+        if (bundle.epoch < state.epoch) return 'stale';
+        if (bundle.epoch > state.epoch) return 'future';
+        const inserted = this.s.insertBundle.run(
+          room,
+          bundle.epoch,
+          blob(bundle.signer),
+          blob(bundle.bundle),
+          now,
+        );
+        if (inserted.changes === 1) return 'stored';
+        const kept = BundleRow.parse(this.s.bundleAt.get(room, bundle.epoch));
+        return Buffer.compare(kept.bundle, blob(bundle.bundle)) === 0 ? 'stored' : 'conflict';
+      }),
+    );
+  }
+
+  latestKeyBundle(room: Uint8Array): Promise<{ epoch: number; bundle: Uint8Array } | undefined> {
+    return this.guard(() => {
+      const raw = this.s.latestBundle.get(blob(room));
+      return raw ? BundleRow.parse(raw) : undefined;
+    });
+  }
+
   putPushSubscription(
     subscription: PushSubscriptionRecord,
     maxPerDevice: number,
@@ -387,7 +482,8 @@ class SqliteStorage implements RelayStorage {
     const lastClock = ClockRow.parse(this.s.lastClock.get(room, blob(item.author))).clock ?? 0;
     const revokedRaw = this.s.revokedAt.get(blob(item.author));
     const revoked = revokedRaw !== undefined && RevokedRow.parse(revokedRaw).revoked_at !== null;
-    const verdict = judgeAppend(item, existing, lastClock, revoked);
+    const member = this.memberSync(item.room, item.identity);
+    const verdict = judgeAppend(item, existing, lastClock, revoked, member);
     if (verdict.kind !== 'insert') return verdict;
     const head = this.s.bumpHead.get(room);
     if (!head) return { kind: 'rejected', code: 'not_a_member', message: 'room does not exist' };

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const V1 = `
 CREATE TABLE devices (
@@ -78,11 +78,35 @@ CREATE TABLE link_grants (
 );
 `;
 
+// Conversations: a room gains its manager and key epoch (NULL and 0 for a room from before, which has no log),
+// its signed membership log (each entry with the room's head seq when accepted), and one key bundle per epoch.
+const V4 = `
+ALTER TABLE rooms ADD COLUMN manager BLOB;
+ALTER TABLE rooms ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE membership_log (
+  room BLOB NOT NULL REFERENCES rooms(room),
+  idx INTEGER NOT NULL,
+  entry BLOB NOT NULL,
+  after_seq INTEGER NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  PRIMARY KEY (room, idx)
+);
+CREATE TABLE key_bundles (
+  room BLOB NOT NULL REFERENCES rooms(room),
+  epoch INTEGER NOT NULL,
+  signer BLOB NOT NULL,
+  bundle BLOB NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (room, epoch)
+);
+`;
+
 /** Applied in order, each in its own transaction with its version row, so a database at any step moves on. */
 const STEPS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
   { version: 3, sql: V3 },
+  { version: 4, sql: V4 },
 ];
 
 /** Create the schema on a fresh database, or check that an existing one is a version this code knows. */

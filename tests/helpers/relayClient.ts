@@ -233,8 +233,8 @@ export class RelayClient {
   }
 
   /**
-   * SUBSCRIBE and collect MEMBERS, the DEVICES that follows it when there are any, every DELIVER and the CAUGHT_UP
-   * that ends the catch-up.
+   * SUBSCRIBE and collect MEMBERS, the DEVICES, MEMBERSHIP_LOG and KEY_BUNDLE that follow it when there are any,
+   * every DELIVER and the CAUGHT_UP that ends the catch-up.
    */
   async subscribe(
     room: Uint8Array,
@@ -242,18 +242,31 @@ export class RelayClient {
   ): Promise<{
     members: FrameOf<'members'>;
     devices: FrameOf<'devices'> | null;
+    log: FrameOf<'membershipLog'> | null;
+    keyBundle: FrameOf<'keyBundle'> | null;
     delivers: FrameOf<'deliver'>[];
     caughtUp: FrameOf<'caughtUp'>;
   }> {
     this.sendFrame({ type: 'subscribe', room, afterSeq });
     const members = await this.expect('members');
     let devices: FrameOf<'devices'> | null = null;
+    let log: FrameOf<'membershipLog'> | null = null;
+    let keyBundle: FrameOf<'keyBundle'> | null = null;
     const delivers: FrameOf<'deliver'>[] = [];
     for (;;) {
       const frame = await this.next();
-      if (frame.type === 'caughtUp') return { members, devices, delivers, caughtUp: frame };
-      if (frame.type === 'devices' && devices === null && delivers.length === 0) {
+      if (frame.type === 'caughtUp') return { members, devices, log, keyBundle, delivers, caughtUp: frame };
+      const before = delivers.length === 0;
+      if (frame.type === 'devices' && devices === null && log === null && before) {
         devices = frame;
+        continue;
+      }
+      if (frame.type === 'membershipLog' && log === null && keyBundle === null && before) {
+        log = frame;
+        continue;
+      }
+      if (frame.type === 'keyBundle' && keyBundle === null && before) {
+        keyBundle = frame;
         continue;
       }
       if (frame.type !== 'deliver') throw new Error(`expected deliver or caughtUp, got ${describe(frame)}`);

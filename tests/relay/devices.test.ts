@@ -296,7 +296,7 @@ describe.each([1, 2])('a relay database at schema version %i, from before linked
     const after = new Database(file, { readonly: true });
     try {
       const versions = after.prepare('SELECT version FROM schema_version ORDER BY version').all();
-      expect(versions).toEqual([1, 2, 3].map((v) => ({ version: v })));
+      expect(versions).toEqual([1, 2, 3, 4].map((v) => ({ version: v })));
       const kept = after.prepare('SELECT endpoint FROM push_subscriptions').all();
       expect(kept).toEqual(version >= 2 ? [{ endpoint: PUSH_ENDPOINT }] : []);
     } finally {

@@ -20,7 +20,7 @@ export { deriveInviteKeys, INVITE_SECRET_BYTES, type InviteKeys } from './invite
 export { keyFingerprint, formatFingerprint } from './fingerprint';
 export { safetyNumber } from './safetyNumber';
 export { toBase64Url, fromBase64Url } from './base64';
-export { sha256 } from './sha256';
+export { sha256, sha256Sync } from './sha256';
 export { deriveLinkKeys, linkComparison, LINK_SECRET_BYTES, type LinkKeys } from './link';
 export {
   newRecoveryKey,

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { HearthDb } from '../store/db';
 import {
+  RoomMembership,
   RoomSync,
   REMOTE_ORIGIN,
   type Keyring,
@@ -9,17 +10,31 @@ import {
   type RoomTrust,
   fromBase64Url,
   safetyNumber,
+  toBase64Url,
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
+import { MAX_TOPIC_CHARS } from '../protocol/limits';
 import { validateMessage } from './errors';
 import { advance, type MessageState } from './messageState';
+import {
+  membershipLine,
+  nameOf,
+  problemLine,
+  participantOf,
+  topicChanges,
+  topicOf,
+  type NameSources,
+  type Participant,
+} from './membershipView';
 import {
   AuditEntry,
   MessageEntry,
   PersonEntry,
   ReceiptEntry,
+  type Contact,
   type Profile,
   type RoomRecord,
+  type TopicEntry,
 } from './schemas';
 
 /** A message as the conversation view shows it. */
@@ -58,9 +73,42 @@ export interface Verification {
 /** A line of the audit trail as the conversation shows it. */
 export interface AuditView {
   id: string;
-  kind: AuditEntry['kind'];
+  /** An audit entry's kind, a membership change's (`create`, `add`, `remove`, `leave`, `handover`), or `topic`. */
+  kind: AuditEntry['kind'] | 'create' | 'add' | 'remove' | 'leave' | 'handover' | 'topic';
   at: number;
   text: string;
+  /** A membership change made on this device that the relay has not taken yet (offline, or being sent). */
+  pending?: boolean;
+}
+
+/** A membership change of this person's that was refused, in words. */
+export interface MembershipProblemView {
+  id: string;
+  text: string;
+  at: number;
+}
+
+/** Why a membership change cannot be made, in words a person can act on. */
+export class MembershipError extends Error {
+  constructor(
+    readonly code:
+      | 'not_manager'
+      | 'manager_cannot_leave'
+      | 'not_a_member'
+      | 'not_a_contact'
+      | 'not_member'
+      | 'linked_device'
+      | 'invalid_topic',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MembershipError';
+  }
+}
+
+/** What a conversation asks of the session about people. */
+export interface ContactLookup {
+  get(key: string): Contact | undefined;
 }
 
 /** How long receipts wait to gather several messages into one change. */
@@ -91,6 +139,11 @@ export class Conversation {
   private introducePending = false;
   private readonly trust: RoomTrust;
   private currentRecord: RoomRecord;
+  /** The room's membership log, pending changes and key epochs. */
+  private readonly membership: RoomMembership;
+  /** Record writes, one at a time: the log, pending changes and keys each change the one record. */
+  private recordWrites: Promise<void> = Promise.resolve();
+  private accessLost = false;
 
   constructor(
     db: HearthDb,
@@ -99,6 +152,7 @@ export class Conversation {
     record: RoomRecord,
     private readonly profile: Profile,
     private readonly saveRecord: (record: RoomRecord) => Promise<void>,
+    private readonly contacts: ContactLookup = { get: () => undefined },
   ) {
     this.room = record.room;
     this.currentRecord = record;
@@ -111,15 +165,43 @@ export class Conversation {
       creator: fromBase64Url(record.creator),
       inviteSecrets: record.inviteSecrets.map(fromBase64Url),
     };
+    this.membership = new RoomMembership({
+      connection,
+      keyring,
+      room: fromHex(record.room),
+      creator: record.creator ? fromBase64Url(record.creator) : null,
+      keys,
+      log: record.log.map((l) => ({ entry: fromBase64Url(l.entry), afterSeq: l.afterSeq })),
+      pending: record.pendingMembership,
+      store: {
+        saveLog: (log) =>
+          this.patchRecord((r) => ({
+            ...r,
+            log: log.map((l) => ({ entry: toBase64Url(l.entry), afterSeq: l.afterSeq })),
+          })),
+        savePending: (pending) => this.patchRecord((r) => ({ ...r, pendingMembership: [...pending] })),
+        saveKeys: (all) =>
+          this.patchRecord((r) => ({
+            ...r,
+            epoch: Math.max(...all.keys()),
+            keys: Object.fromEntries([...all].map(([epoch, key]) => [String(epoch), toBase64Url(key)])),
+          })),
+      },
+    });
     this.sync = new RoomSync({
       db,
       connection,
       keyring,
       room: fromHex(record.room),
-      epoch: record.epoch,
       keys,
       trust: this.trust,
       doc: this.doc,
+      membership: this.membership,
+    });
+    this.membership.attach(this.sync);
+    this.membership.onChange(() => {
+      this.notify();
+      void this.introduceWhenReady();
     });
     this.sync.on((event) => void this.handleSyncEvent(event));
     this.doc.on('update', (_update: Uint8Array, origin: unknown) => {
@@ -136,20 +218,35 @@ export class Conversation {
     await this.sync.load();
     this.statusCache = await this.sync.statuses();
     this.rejectedCount = (await this.sync.rejections()).length;
+    this.membership.start();
     this.sync.start();
     // A linked device acts for an identity that its first device has usually introduced already, but a newly linked
     // one has none of the history yet: it waits until caught up, so it never repeats "joined" in the audit trail.
     if (this.keyring.linked && !this.sync.caughtUp) this.introducePending = true;
-    else await this.introduceIfNew();
+    else await this.introduceWhenReady();
     this.notify();
   }
 
-  private async introduceIfNew(): Promise<void> {
-    if (!this.doc.getMap('people').has(this.me)) await this.introduce();
+  /**
+   * Introduce this person in `people` once, under the name they chose: in a conversation where someone is not their
+   * contact, only after they chose a nickname (or their own name), so a stranger never sees a name meant for contacts.
+   * A room learnt of by ROOM_LIST waits for its log (to know who is in it) and its key.
+   */
+  private async introduceWhenReady(): Promise<void> {
+    if (this.introducePending || this.doc.getMap('people').has(this.me) || this.sync.epoch < 0) return;
+    if (!this.isMember) return;
+    const { nickname, inviteSecrets, creator } = this.currentRecord;
+    const fromInvite = inviteSecrets.length > 0 || creator === toBase64Url(this.keyring.identity.signPublic);
+    if (nickname === undefined) {
+      if (!this.membership.hasLog && !fromInvite) return;
+      if (this.needsNickname) return;
+    }
+    await this.introduce();
   }
 
   close(): void {
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
+    this.membership.stop();
     this.sync.stop();
     this.doc.destroy();
   }
@@ -166,9 +263,19 @@ export class Conversation {
 
   /** Replace the room's record, encrypted at rest before it is used. */
   async updateRecord(next: RoomRecord): Promise<void> {
-    await this.saveRecord(next);
-    this.currentRecord = next;
-    this.notify();
+    await this.patchRecord(() => next);
+  }
+
+  /** Change the record from its latest state, after any write still running (they would overwrite each other). */
+  private patchRecord(change: (record: RoomRecord) => RoomRecord): Promise<void> {
+    const run = this.recordWrites.then(async () => {
+      const next = change(this.currentRecord);
+      await this.saveRecord(next);
+      this.currentRecord = next;
+      this.notify();
+    });
+    this.recordWrites = run.catch(() => undefined);
+    return run;
   }
 
   /** Accept members who claim this invite (one this device made), from now on. */
@@ -176,9 +283,264 @@ export class Conversation {
     this.trust.inviteSecrets.push(secret);
   }
 
+  /**
+   * The conversation's topic: the latest change by whoever managed the room when it was made (see `topicOf`); for a
+   * conversation from before managers, the one its therapist set.
+   */
   get topic(): string {
+    const entry = topicOf(this.doc.getArray('topics').toArray(), this.membership.state);
+    if (entry) return entry.topic;
     const topic = this.doc.getMap('meta').get('topic');
     return typeof topic === 'string' ? topic : '';
+  }
+
+  /** The manager's identity key (hex): the log's, or for a conversation from before logs, its creator. */
+  get manager(): string | null {
+    if (this.membership.hasLog) return this.membership.state.manager;
+    return this.currentRecord.creator ? toHex(fromBase64Url(this.currentRecord.creator)) : null;
+  }
+
+  /** True when this person manages the conversation and this device can sign changes (the account's first device). */
+  get canManage(): boolean {
+    return this.manager === this.me && !this.keyring.linked && this.isMember;
+  }
+
+  /**
+   * False once this person left or was removed (the conversation stays readable, with what they had, but nothing new
+   * arrives and nothing can be sent).
+   */
+  get isMember(): boolean {
+    return !this.membership.state.departed.has(this.me) && !this.accessLost;
+  }
+
+  /**
+   * Everyone in the conversation now: the log's members, or for a conversation from before logs, whoever introduced
+   * themselves (and the inviter, until they have).
+   */
+  participants(): Participant[] {
+    const sources = this.nameSources();
+    const manager = this.manager;
+    const keys = this.membership.hasLog
+      ? [...this.membership.state.members.keys()]
+      : [...new Set([...this.people().keys(), this.me])];
+    // Someone who joined by invite and whom the manager's device has not written into the log yet still belongs.
+    if (this.membership.hasLog) {
+      for (const key of this.people().keys()) {
+        if (!keys.includes(key) && this.membership.standing(key, Number.MAX_SAFE_INTEGER) === 'unknown')
+          keys.push(key);
+      }
+    }
+    return keys.map((key) => participantOf(sources, key, manager));
+  }
+
+  /**
+   * True when someone here is not this person's contact and they have not yet chosen how to appear (a nickname, or
+   * their own name): until then they are not introduced to the others.
+   */
+  get needsNickname(): boolean {
+    if (this.currentRecord.nickname !== undefined || !this.membership.hasLog) return false;
+    return [...this.membership.state.members.keys()].some(
+      (key) => key !== this.me && this.contacts.get(key) === undefined,
+    );
+  }
+
+  /** The nickname chosen here (null: their own name; undefined: not chosen). */
+  get nickname(): string | null | undefined {
+    return this.currentRecord.nickname;
+  }
+
+  /** Take part under `name` (null: under one's own name). Shown to everyone who is not already a contact. */
+  async setNickname(name: string | null): Promise<void> {
+    const nickname = name === null ? null : name.trim();
+    if (nickname !== null && (nickname.length === 0 || nickname.length > 60)) {
+      throw new MembershipError('invalid_topic', 'A nickname has 1 to 60 characters.');
+    }
+    await this.patchRecord((r) => ({ ...r, nickname }));
+    if (this.doc.getMap('people').has(this.me))
+      await this.commit(() => this.doc.getMap('people').set(this.me, this.selfEntry()));
+    else await this.introduceWhenReady();
+  }
+
+  /** Change the topic (manager only). Goes out with the next connection like a message. */
+  async setTopic(topic: string): Promise<void> {
+    const text = topic.trim();
+    if (text.length === 0 || text.length > MAX_TOPIC_CHARS) {
+      throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
+    }
+    this.requireManager();
+    const entry: TopicEntry = {
+      topic: text,
+      by: this.me,
+      at: Date.now(),
+      index: this.membership.state.length,
+    };
+    await this.commit(() => this.doc.getArray('topics').push([entry]));
+  }
+
+  /** Add one of this person's contacts (manager only). Pending until the relay has it; works offline. */
+  async addParticipant(contactKey: string): Promise<void> {
+    this.requireManager();
+    const contact = this.contacts.get(contactKey);
+    if (!contact) throw new MembershipError('not_a_contact', 'You can only add your own contacts.');
+    if (this.membership.state.members.has(contactKey)) {
+      throw new MembershipError('not_member', `${contact.name} is already in this conversation.`);
+    }
+    await this.membership.queue('add', { signPublic: fromHex(contact.key), boxPublic: fromHex(contact.box) });
+  }
+
+  /** Remove a participant (manager only): they keep what they had and receive nothing new. */
+  async removeParticipant(key: string): Promise<void> {
+    this.requireManager();
+    if (key === this.me) {
+      throw new MembershipError(
+        'manager_cannot_leave',
+        'Hand the conversation to someone else before you leave.',
+      );
+    }
+    await this.membership.queue('remove', this.memberKeys(key));
+  }
+
+  /** Leave: this person keeps the history they had and receives nothing new. The manager hands over first. */
+  async leave(): Promise<void> {
+    if (this.keyring.linked) {
+      throw new MembershipError('linked_device', "Leave from your account's first device.");
+    }
+    if (this.manager === this.me) {
+      throw new MembershipError(
+        'manager_cannot_leave',
+        'You manage this conversation: make someone else the manager before you leave.',
+      );
+    }
+    await this.membership.queue('leave', this.memberKeys(this.me));
+  }
+
+  /** Make another participant the manager (manager only). */
+  async handOver(key: string): Promise<void> {
+    this.requireManager();
+    await this.membership.queue('handover', this.memberKeys(key));
+  }
+
+  /** Membership changes of this person's that were refused, in words. */
+  get membershipProblems(): MembershipProblemView[] {
+    const name = (key: string) => nameOf(this.nameSources(), key);
+    return this.membership.problems.map((p) => ({
+      id: p.id,
+      at: p.at,
+      text: problemLine(p.kind, p.subject, p.reason, name),
+    }));
+  }
+
+  /** Membership changes made here that the relay has not taken yet (also in `auditTrail`, marked pending). */
+  get pendingChanges(): AuditView[] {
+    const name = (key: string) => nameOf(this.nameSources(), key);
+    return this.membership.pending.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      at: p.at,
+      text: membershipLine(p.kind, this.me, p.subject, name),
+      pending: true,
+    }));
+  }
+
+  /**
+   * People this conversation makes this person's contacts: whoever joined by one of their invites (their keys
+   * verified by the claim), and whoever invited them (keys from the signed invite, or the log). Named as they
+   * introduced themselves.
+   */
+  contactCandidates(): Contact[] {
+    const out: Contact[] = [];
+    const people = this.people();
+    const { creator, inviter } = this.currentRecord;
+    if (creator && toHex(fromBase64Url(creator)) === this.me) {
+      for (const claimer of this.sync.verifiedClaimers()) {
+        const key = toHex(claimer.signPublic);
+        const person = people.get(key);
+        if (!person || person.nickname) continue;
+        const box = toHex(claimer.boxPublic);
+        out.push({
+          key,
+          box,
+          name: person.name,
+          role: person.role,
+          source: 'accepted-my-invite',
+          at: Date.now(),
+        });
+      }
+    } else if (inviter && creator) {
+      const key = toHex(fromBase64Url(creator));
+      const box = inviter.box ?? this.membership.state.members.get(key);
+      const person = people.get(key) ?? inviter;
+      if (box) {
+        const boxHex = typeof box === 'string' ? box : toHex(box);
+        out.push({
+          key,
+          box: boxHex,
+          name: person.name,
+          role: person.role,
+          source: 'invited-me',
+          at: Date.now(),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Let back into the room (it is in the relay's room list again): read what was missed since. */
+  rejoin(): void {
+    if (!this.accessLost) return;
+    this.accessLost = false;
+    this.sync.resubscribe();
+    this.notify();
+  }
+
+  /** True while the relay refuses this device the room (it left, or was removed). */
+  get shutOut(): boolean {
+    return this.accessLost;
+  }
+
+  /** Wait until the room's membership log has at least `length` entries (after starting a conversation). */
+  whenLogReaches(length: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.membership.state.length >= length) return resolve();
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error('The relay did not take the conversation in time.'));
+      }, timeoutMs);
+      const off = this.membership.onChange(() => {
+        if (this.membership.state.length < length) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  private requireManager(): void {
+    if (this.keyring.linked) {
+      throw new MembershipError(
+        'linked_device',
+        "Conversation changes are made on your account's first device.",
+      );
+    }
+    if (!this.isMember) throw new MembershipError('not_a_member', 'You are no longer in this conversation.');
+    if (this.manager !== this.me) {
+      throw new MembershipError('not_manager', 'Only the manager of this conversation can do that.');
+    }
+  }
+
+  private memberKeys(key: string): { signPublic: Uint8Array; boxPublic: Uint8Array } {
+    const box = this.membership.state.members.get(key);
+    if (!box) throw new MembershipError('not_member', 'This person is not in the conversation.');
+    return { signPublic: fromHex(key), boxPublic: box };
+  }
+
+  private nameSources(): NameSources {
+    return {
+      me: this.me,
+      myName: this.currentRecord.nickname ?? this.profile.name,
+      contact: (key) => this.contacts.get(key),
+      people: this.people(),
+    };
   }
 
   /**
@@ -189,7 +551,7 @@ export class Conversation {
   people(): Map<string, PersonEntry> {
     const out = new Map<string, PersonEntry>();
     const { inviter, creator } = this.record;
-    if (inviter) out.set(toHex(fromBase64Url(creator)), { ...inviter, role: 'therapist' });
+    if (inviter) out.set(toHex(fromBase64Url(creator)), inviter);
     this.doc.getMap('people').forEach((value, key) => {
       const parsed = PersonEntry.safeParse(value);
       if (parsed.success) out.set(key, parsed.data);
@@ -235,11 +597,13 @@ export class Conversation {
     await this.updateRecord(next);
   }
 
-  /** The conversation's audit trail, oldest first, in words. */
+  /**
+   * The conversation's audit trail, oldest first, in words: what devices wrote into it, every membership change of
+   * the log (and those still pending here), and every topic change that counts.
+   */
   auditTrail(): AuditView[] {
-    const people = this.people();
-    const name = (key: string | undefined) =>
-      key === undefined ? 'Someone' : key === this.me ? 'You' : (people.get(key)?.name ?? 'Someone');
+    const sources = this.nameSources();
+    const name = (key: string | undefined) => (key === undefined ? 'Someone' : nameOf(sources, key));
     const out: AuditView[] = [];
     for (const value of this.doc.getArray('audit').toArray()) {
       const parsed = AuditEntry.safeParse(value);
@@ -259,6 +623,26 @@ export class Conversation {
       }[e.kind];
       out.push({ id: e.id, kind: e.kind, at: e.at, text });
     }
+    const state = this.membership.state;
+    for (const change of state.changes) {
+      // The starter's own device says "started this conversation" in the audit entries already.
+      if (change.kind === 'create') continue;
+      out.push({
+        id: `membership-${change.index}`,
+        kind: change.kind,
+        at: change.at,
+        text: membershipLine(change.kind, change.author, change.subject, name),
+      });
+    }
+    for (const [i, entry] of topicChanges(this.doc.getArray('topics').toArray(), state).entries()) {
+      out.push({
+        id: `topic-${i}-${entry.at}`,
+        kind: 'topic',
+        at: entry.at,
+        text: `${name(entry.by)} renamed the conversation to “${entry.topic}”`,
+      });
+    }
+    out.push(...this.pendingChanges);
     return out.sort((a, b) => a.at - b.at);
   }
 
@@ -397,21 +781,28 @@ export class Conversation {
     return best;
   }
 
-  private async introduce(): Promise<void> {
-    const { replaces } = this.currentRecord;
-    const person: PersonEntry = {
-      name: this.profile.name,
+  /** What this person says about themselves in `people`: their name, or the nickname they chose here. */
+  private selfEntry(): PersonEntry {
+    const { replaces, nickname } = this.currentRecord;
+    return {
+      name: nickname ?? this.profile.name,
       role: this.profile.role,
       replyPromise: this.profile.replyPromise,
       ...(replaces ? { replaces } : {}),
+      ...(nickname ? { nickname: true } : {}),
     };
+  }
+
+  private async introduce(): Promise<void> {
+    const { replaces } = this.currentRecord;
+    const person = this.selfEntry();
     const started = toHex(fromBase64Url(this.currentRecord.creator)) === this.me;
     await this.commit(() => {
       this.doc.getMap('people').set(this.me, person);
       const trail = [this.auditEntry(started ? 'created' : 'joined')];
       if (replaces) trail.push(this.auditEntry('key-changed', replaces));
       this.doc.getArray('audit').push(trail);
-      if (this.profile.role === 'therapist' && !this.topic) {
+      if (this.profile.role === 'therapist' && !this.topic && !this.membership.hasLog) {
         this.doc.getMap('meta').set('topic', `Messages with ${this.profile.name}`);
       }
     });
@@ -428,8 +819,9 @@ export class Conversation {
     if (event.type === 'remote') this.scheduleReceipts();
     if (event.type === 'caughtUp' && this.introducePending) {
       this.introducePending = false;
-      await this.introduceIfNew();
+      await this.introduceWhenReady();
     }
+    if (event.type === 'accessLost') this.accessLost = true;
     this.notify();
   }
 

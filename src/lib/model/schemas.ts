@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, MAX_NAME_CHARS } from '../protocol/limits';
+import { MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+
+const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The person using this device, as they described themselves. Stored encrypted. */
 export const Profile = z.object({
@@ -9,11 +11,23 @@ export const Profile = z.object({
 });
 export type Profile = z.infer<typeof Profile>;
 
+/** A membership change made on this device and not yet in the room's log (see sync/roomMembership.ts). */
+export const PendingMembershipChange = z.object({
+  id: z.string().min(8).max(64),
+  kind: z.enum(['create', 'add', 'remove', 'leave', 'handover']),
+  subject: HexKey,
+  subjectBox: HexKey,
+  at: z.number(),
+});
+
 /** What this device keeps about a room: its keys and who it trusts there. Stored encrypted. */
 export const RoomRecord = z.object({
   room: z.string().regex(/^[0-9a-f]{32}$/),
+  /** The highest epoch whose key is in `keys`. */
   epoch: z.number().int().nonnegative(),
+  /** Room keys by epoch (base64url). Empty for a room this device learnt of and has no key bundle for yet. */
   keys: z.record(z.string(), z.string()),
+  /** The creator's signing key as this device learnt it out of band (base64url); empty when it learnt of none. */
   creator: z.string(),
   inviteSecrets: z.array(z.string()),
   createdAt: z.number(),
@@ -23,7 +37,13 @@ export const RoomRecord = z.object({
   inviteLink: z.string().default(''),
   /** Who invited us, from the signed invite: shown until their own introduction arrives. */
   inviter: z
-    .object({ name: z.string().min(1).max(MAX_NAME_CHARS), replyPromise: z.string().max(200) })
+    .object({
+      name: z.string().min(1).max(MAX_NAME_CHARS),
+      replyPromise: z.string().max(200),
+      role: z.enum(['therapist', 'client']).default('therapist'),
+      /** Their identity box key (hex), from the signed invite: what makes them a contact one can add. */
+      box: HexKey.optional(),
+    })
     .optional(),
   /** The key this device replaces in the conversation (it joined through an "invite again" link). */
   replaces: z
@@ -32,6 +52,15 @@ export const RoomRecord = z.object({
     .optional(),
   /** The contact key whose safety number this person compared and marked as verified, and when. */
   verified: z.object({ key: z.string().regex(/^[0-9a-f]{64}$/), at: z.number() }).optional(),
+  /** The room's membership log as the relay last sent it (base64url entries), so it shows offline. */
+  log: z.array(z.object({ entry: z.string(), afterSeq: z.number().int().nonnegative() })).default([]),
+  /** Membership changes made here and not yet in the log, oldest first. */
+  pendingMembership: z.array(PendingMembershipChange).default([]),
+  /**
+   * The name this person takes part under where not everyone is their contact: a nickname, null for their own name,
+   * absent while they have not chosen.
+   */
+  nickname: z.string().min(1).max(MAX_NAME_CHARS).nullable().optional(),
 });
 export type RoomRecord = z.infer<typeof RoomRecord>;
 
@@ -55,6 +84,8 @@ export const PersonEntry = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /** True when `name` is a nickname the person chose for this conversation, not their own name. */
+  nickname: z.boolean().optional(),
 });
 export type PersonEntry = z.infer<typeof PersonEntry>;
 
@@ -98,6 +129,35 @@ export const AuditEntry = z.object({
   at: z.number(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/**
+ * A topic change in the conversation document (`topics`): it counts only if `by` managed the room after the first
+ * `index` entries of the membership log (the head the writer saw). The view shows the last that counts.
+ */
+export const TopicEntry = z.object({
+  topic: z.string().min(1).max(MAX_TOPIC_CHARS),
+  by: HexKey,
+  at: z.number(),
+  index: z.number().int().positive(),
+});
+export type TopicEntry = z.infer<typeof TopicEntry>;
+
+/** How someone became a contact: they invited this person, took this person's invite, or met in a conversation. */
+export const CONTACT_SOURCES = ['invited-me', 'accepted-my-invite', 'conversation'] as const;
+
+/** Someone this person can add to a conversation. Stored encrypted, in the record `contacts`. */
+export const Contact = z.object({
+  /** Identity signing and box keys (hex). */
+  key: HexKey,
+  box: HexKey,
+  name: z.string().min(1).max(MAX_NAME_CHARS),
+  role: z.enum(['therapist', 'client']),
+  source: z.enum(CONTACT_SOURCES),
+  at: z.number(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const ContactList = z.object({ contacts: z.array(Contact) });
 
 export const MIN_LOCK_MINUTES = 1;
 export const MAX_LOCK_MINUTES = 60;

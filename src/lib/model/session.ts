@@ -1,4 +1,5 @@
-import { INVITE_TTL_MS } from '../protocol/limits';
+import { INVITE_TTL_MS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import type { FrameOf } from '../protocol/frames';
 import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import type { HearthDb } from '../store/db';
 import {
@@ -23,13 +24,14 @@ import {
   type ConnectionStatus,
   type Keyring,
 } from '../sync';
-import { Conversation } from './conversation';
+import { Contacts } from './contacts';
+import { Conversation, MembershipError } from './conversation';
 import { Devices, type DeviceEvent } from './devices';
 import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
-import { Profile, RoomRecord, Settings } from './schemas';
+import { Profile, RoomRecord, Settings, type Contact } from './schemas';
 
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
@@ -46,6 +48,10 @@ export class Session {
   /** Content-free push notifications for this device, and the person's choice about them. */
   readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
+  /** The people this person can add to conversations. */
+  private readonly contactBook: Contacts;
+  /** Rooms the relay lists, opened one list at a time so a room is never opened twice. */
+  private roomLists: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly db: HearthDb,
@@ -58,6 +64,12 @@ export class Session {
     this.devices = new Devices(keyring, records, this.connection, profile, () => this.waitForRelay());
     this.connection.onRevoked(() => this.notify());
     this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
+    this.contactBook = new Contacts(records);
+    // A person added to a conversation learns of it from the relay's room list, with no invite link.
+    this.connection.onReady(() => void this.connection.send({ type: 'listRooms' }));
+    this.connection.onFrame((frame) => {
+      if (frame.type === 'roomList') this.roomLists = this.roomLists.then(() => this.openListedRooms(frame));
+    });
   }
 
   /** Load the profile and every room from the store, then start syncing. */
@@ -67,6 +79,7 @@ export class Session {
     if (!profile) throw new Error('This device has keys but no profile.');
     const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
     const session = new Session(db, keyring, records, profile, settings);
+    await session.contactBook.load();
     for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
     session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
     await session.notifications.load();
@@ -176,6 +189,8 @@ export class Session {
       createdAt: Date.now(),
       label: label.trim(),
       inviteLink: link,
+      log: [],
+      pendingMembership: [],
     };
     await this.records.put(`room:${record.room}`, 'room', record);
     await this.openRoom(record);
@@ -232,6 +247,7 @@ export class Session {
           boxPublic: toBase64Url(this.keyring.boxPublic),
           name: this.profile.name,
           replyPromise: this.profile.replyPromise,
+          role: this.profile.role,
         },
         expiresAt,
         ...(replaces ? { replaces } : {}),
@@ -282,13 +298,105 @@ export class Session {
       createdAt: Date.now(),
       label: payload.inviter.name,
       inviteLink: '',
-      inviter: { name: payload.inviter.name, replyPromise: payload.inviter.replyPromise },
+      inviter: {
+        name: payload.inviter.name,
+        replyPromise: payload.inviter.replyPromise,
+        role: payload.inviter.role,
+        box: toHex(fromBase64Url(payload.inviter.boxPublic)),
+      },
       ...(payload.replaces ? { replaces: payload.replaces } : {}),
+      log: [],
+      pendingMembership: [],
     };
     // openInvite has checked the inviter's signature against the key in the link, and the payload's shape.
     await this.records.put(`room:${record.room}`, 'room', record);
     await this.openRoom(record);
     return record.room;
+  }
+
+  /** The people this person can add to a conversation (see `Contacts`), by name. */
+  contacts(): Contact[] {
+    return this.contactBook.list();
+  }
+
+  /**
+   * Start a conversation with `topic` and some of this person's contacts; this person manages it. Needs the relay
+   * (to create the room and start its membership log); the contacts are added through the log and learn of it from
+   * their room list, with no invite link. Resolves with the room id once the log has started; the additions may still
+   * be pending (they go out in order, like messages). Throws `MembershipError`, or `RelayError('offline')`.
+   */
+  async startConversation(topic: string, contactKeys: string[]): Promise<string> {
+    this.requireIdentity();
+    const text = topic.trim();
+    if (text.length === 0 || text.length > MAX_TOPIC_CHARS) {
+      throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
+    }
+    const people = contactKeys.map((key) => {
+      const contact = this.contactBook.get(key);
+      if (!contact) throw new MembershipError('not_a_contact', 'You can only add your own contacts.');
+      return contact;
+    });
+    await this.waitForRelay();
+    const { room, roomKey } = newRoom();
+    await this.connection.request(
+      { type: 'createRoom', room },
+      'roomCreated',
+      (f) => bytesEqual(f.room, room),
+      room,
+    );
+    const record = RoomRecord.parse({
+      room: toHex(room),
+      epoch: 0,
+      keys: { 0: toBase64Url(roomKey) },
+      creator: toBase64Url(this.keyring.signPublic),
+      inviteSecrets: [],
+      createdAt: Date.now(),
+    });
+    await this.records.put(`room:${record.room}`, 'room', record);
+    await this.openRoom(record);
+    const conversation = this.conversations.get(record.room)!;
+    // The starter's device starts the log by itself once subscribed (see RoomMembership).
+    await conversation.whenLogReaches(1, RELAY_WAIT_MS);
+    await conversation.setTopic(text);
+    for (const person of people) await conversation.addParticipant(person.key);
+    return record.room;
+  }
+
+  /**
+   * The relay's list of this identity's rooms: open those this device has not seen (it was added to them, or they
+   * were started on another of its devices); a key bundle brings their keys. Rooms it had been shut out of and is
+   * back in are read again.
+   */
+  private async openListedRooms(frame: FrameOf<'roomList'>): Promise<void> {
+    for (const room of frame.rooms) {
+      const id = toHex(room);
+      const known = this.conversations.get(id);
+      if (known) {
+        known.rejoin();
+        continue;
+      }
+      const record = RoomRecord.parse({
+        room: id,
+        epoch: 0,
+        keys: {},
+        creator: '',
+        inviteSecrets: [],
+        createdAt: Date.now(),
+      });
+      try {
+        await this.records.put(`room:${record.room}`, 'room', record);
+        await this.openRoom(record);
+      } catch (error) {
+        console.warn('hearth: could not open a listed conversation', error);
+      }
+    }
+  }
+
+  /** Remember as contacts the people this person's conversations connect them with. */
+  private async learnContacts(conversation: Conversation): Promise<void> {
+    for (const candidate of conversation.contactCandidates()) {
+      if (await this.contactBook.remember(candidate)) this.notify();
+    }
   }
 
   /** Conversations, most recent activity first. */
@@ -344,9 +452,13 @@ export class Session {
       record,
       this.profile,
       (next) => this.records.put(`room:${next.room}`, 'room', next),
+      this.contactBook,
     );
     this.conversations.set(record.room, conversation);
-    conversation.onChange(() => this.notify());
+    conversation.onChange(() => {
+      this.notify();
+      void this.learnContacts(conversation);
+    });
     await conversation.open();
     this.notify();
   }

@@ -10,6 +10,8 @@ export const SIGN_DOMAIN = {
   snapshot: 'hearth-snapshot-v1',
   device: 'hearth-device-v1',
   revoke: 'hearth-revoke-v1',
+  membership: 'hearth-membership-v1',
+  keyBundle: 'hearth-keybundle-v1',
 } as const;
 
 export type SignDomain = (typeof SIGN_DOMAIN)[keyof typeof SIGN_DOMAIN];

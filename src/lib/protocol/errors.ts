@@ -41,6 +41,11 @@ export const ERROR_CODES = [
   'too_many_devices',
   'push_endpoint_invalid',
   'push_key_invalid',
+  'membership_stale',
+  'membership_forbidden',
+  'key_bundle_invalid',
+  'key_bundle_conflict',
+  'epoch_stale',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

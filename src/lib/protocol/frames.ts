@@ -10,6 +10,10 @@ import {
   MAX_FRAME_BYTES,
   MAX_INVITE_BOX_BYTES,
   MAX_GRANT_BYTES,
+  MAX_KEY_BUNDLE_BYTES,
+  MAX_MEMBERSHIP_ENTRIES,
+  MAX_MEMBERSHIP_ENTRY_BYTES,
+  MAX_ROOM_LIST,
   LINK_ID_BYTES,
   MAX_PUSH_ENDPOINT_CHARS,
   PROTOCOL_VERSION,
@@ -69,6 +73,15 @@ export const FRAME = {
   pushSubscribed: 41,
   pushUnsubscribe: 42,
   pushUnsubscribed: 43,
+  // 44 stays reserved for push. Conversations (membership log, key epochs, room discovery) use 45-52.
+  membershipChange: 45,
+  membershipAccepted: 46,
+  membershipLog: 47,
+  putKeyBundle: 48,
+  keyBundleStored: 49,
+  keyBundle: 50,
+  roomList: 51,
+  listRooms: 52,
 } as const;
 
 export interface Member {
@@ -108,6 +121,16 @@ export interface OwnDevice {
   /** Ms since the epoch of its last authentication (coarse). */
   lastSeen: number;
   revokedAt: number;
+}
+
+/** A signed membership log entry as the relay stored it, with the room's head seq when it was accepted. */
+export interface LogEntry {
+  /**
+   * The room's highest envelope seq when the relay accepted this entry: envelopes of a removed member's devices up
+   * to it were written while they belonged; anything later was not.
+   */
+  afterSeq: number;
+  entry: Uint8Array;
 }
 
 export interface Delivery {
@@ -170,7 +193,15 @@ export type Frame =
   | { type: 'pushSubscribe'; endpoint: string; p256dh: Uint8Array; auth: Uint8Array }
   | { type: 'pushSubscribed'; endpointId: Uint8Array }
   | { type: 'pushUnsubscribe'; endpoint: string }
-  | { type: 'pushUnsubscribed'; endpointId: Uint8Array };
+  | { type: 'pushUnsubscribed'; endpointId: Uint8Array }
+  | { type: 'membershipChange'; entry: Uint8Array }
+  | { type: 'membershipAccepted'; room: Uint8Array; index: number }
+  | { type: 'membershipLog'; room: Uint8Array; from: number; entries: LogEntry[] }
+  | { type: 'putKeyBundle'; bundle: Uint8Array }
+  | { type: 'keyBundleStored'; room: Uint8Array; epoch: number }
+  | { type: 'keyBundle'; bundle: Uint8Array }
+  | { type: 'roomList'; rooms: Uint8Array[] }
+  | { type: 'listRooms' };
 
 export type FrameType = Frame['type'];
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
@@ -301,6 +332,25 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
       return w.fixed(frame.endpointId).finish();
     case 'pushUnsubscribe':
       return w.varString(frame.endpoint).finish();
+    case 'membershipChange':
+      return w.varBytes(frame.entry).finish();
+    case 'membershipAccepted':
+      return w.fixed(frame.room).varUint(frame.index).finish();
+    case 'membershipLog':
+      w.fixed(frame.room).varUint(frame.from).varUint(frame.entries.length);
+      for (const e of frame.entries) w.varUint(e.afterSeq).varBytes(e.entry);
+      return w.finish();
+    case 'putKeyBundle':
+    case 'keyBundle':
+      return w.varBytes(frame.bundle).finish();
+    case 'keyBundleStored':
+      return w.fixed(frame.room).varUint(frame.epoch).finish();
+    case 'roomList':
+      w.varUint(frame.rooms.length);
+      for (const room of frame.rooms) w.fixed(room);
+      return w.finish();
+    case 'listRooms':
+      return w.finish();
   }
 }
 
@@ -463,7 +513,39 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       return { type, endpointId: r.fixed(PUSH_ENDPOINT_ID_BYTES) };
     case 'pushUnsubscribe':
       return { type, endpoint: r.varString(MAX_PUSH_ENDPOINT_CHARS) };
+    case 'membershipChange':
+      return { type, entry: r.varBytes(MAX_MEMBERSHIP_ENTRY_BYTES) };
+    case 'membershipAccepted':
+      return { type, room: r.fixed(ROOM_ID_BYTES), index: r.varUint() };
+    case 'membershipLog':
+      return {
+        type,
+        room: r.fixed(ROOM_ID_BYTES),
+        from: r.varUint(),
+        entries: readList(r, readLogEntry, MAX_MEMBERSHIP_ENTRIES),
+      };
+    case 'putKeyBundle':
+    case 'keyBundle':
+      return { type, bundle: readKeyBundleBytes(r) };
+    case 'keyBundleStored':
+      return { type, room: r.fixed(ROOM_ID_BYTES), epoch: r.varUint() };
+    case 'roomList':
+      return { type, rooms: readList(r, (rr) => rr.fixed(ROOM_ID_BYTES), MAX_ROOM_LIST) };
+    case 'listRooms':
+      return { type };
   }
+}
+
+function readLogEntry(r: ByteReader): LogEntry {
+  return { afterSeq: r.varUint(), entry: r.varBytes(MAX_MEMBERSHIP_ENTRY_BYTES) };
+}
+
+function readKeyBundleBytes(r: ByteReader): Uint8Array {
+  const length = r.varUint();
+  if (length > MAX_KEY_BUNDLE_BYTES) {
+    throw new ProtocolError('key_bundle_invalid', `key bundle is over ${MAX_KEY_BUNDLE_BYTES} bytes`);
+  }
+  return r.fixed(length);
 }
 
 function readGrant(r: ByteReader): Uint8Array {
@@ -513,9 +595,9 @@ function readInviteBox(r: ByteReader): Uint8Array {
   return r.fixed(length);
 }
 
-function readList<T>(r: ByteReader, item: (r: ByteReader) => T): T[] {
+function readList<T>(r: ByteReader, item: (r: ByteReader) => T, max = MAX_LIST): T[] {
   const count = r.varUint();
-  if (count > MAX_LIST) throw new ProtocolError('malformed_frame', `list longer than ${MAX_LIST}`);
+  if (count > max) throw new ProtocolError('malformed_frame', `list longer than ${max}`);
   const out: T[] = [];
   for (let i = 0; i < count; i++) out.push(item(r));
   return out;

@@ -18,6 +18,9 @@ export const MAX_MESSAGE_CHARS = 4000;
 /** Longest display name, in characters. */
 export const MAX_NAME_CHARS = 60;
 
+/** Longest conversation topic, in characters. */
+export const MAX_TOPIC_CHARS = 120;
+
 /** Shortest passphrase accepted when an account is created. */
 export const MIN_PASSPHRASE_CHARS = 8;
 
@@ -88,3 +91,16 @@ export const PUSH_COALESCE_MS = 30_000;
 export const PUSH_TTL_SECONDS = 24 * 60 * 60;
 /** A push endpoint id: the SHA-256 of the endpoint URL's UTF-8 bytes, used as the reply's and errors' ref. */
 export const PUSH_ENDPOINT_ID_BYTES = 32;
+
+/** Largest signed membership log entry (a fixed layout of about 250 bytes; the cap leaves room for versions). */
+export const MAX_MEMBERSHIP_ENTRY_BYTES = 1024;
+/** Most entries one room's membership log may hold: each change is one, so this is plenty for a conversation. */
+export const MAX_MEMBERSHIP_ENTRIES = 1024;
+/** Largest key bundle: a room key sealed to each member device, plus the earlier keys under the new one. */
+export const MAX_KEY_BUNDLE_BYTES = 128 * 1024;
+/** Most recipient devices one key bundle may name. */
+export const MAX_KEY_BUNDLE_RECIPIENTS = 512;
+/** A room key sealed to one device's box key (crypto_box_seal of 32 bytes). */
+export const SEALED_ROOM_KEY_BYTES = 32 + 48;
+/** Most rooms a ROOM_LIST names (the room limit per device, with room to spare). */
+export const MAX_ROOM_LIST = 4096;

@@ -28,7 +28,7 @@ export interface VaultRow {
 /** An encrypted JSON record (profile, a room's keys and names, settings); `id` is the AEAD's associated data. */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'devices' | 'settings';
+  kind: 'profile' | 'room' | 'devices' | 'settings' | 'contacts';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

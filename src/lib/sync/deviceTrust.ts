@@ -10,6 +10,8 @@ export interface TrustedDevice {
   revokedAt: number;
   /** Envelopes of a revoked device with a seq above this are refused. */
   lastSeq: number;
+  /** Its X25519 key, as its certificate names it: new room keys are sealed to it. */
+  boxPublic: Uint8Array;
 }
 
 /**
@@ -38,6 +40,7 @@ export function verifiedDevices(devices: RoomDevice[], members: Set<string>): Ma
       identity,
       revokedAt: revoked ? device.revokedAt : 0,
       lastSeq: device.lastSeq,
+      boxPublic: device.boxPublic,
     });
   }
   return out;

@@ -59,3 +59,12 @@ export {
   type BackupSecret,
   type BackupProgress,
 } from './backup';
+export {
+  RoomMembership,
+  ROTATE_DELAY_MS,
+  type MembershipProblem,
+  type MembershipStore,
+  type PendingChange,
+} from './roomMembership';
+export { managerAt, type MembershipChange, type MembershipState } from './membership';
+export { newSymmetricKey } from '../crypto';

@@ -30,6 +30,8 @@ export const InvitePayload = z.object({
     boxPublic: z.string(),
     name: z.string().min(1).max(MAX_NAME_CHARS),
     replyPromise: z.string().max(200),
+    /** Invites from before clients could invite carry none: they were all from therapists. */
+    role: z.enum(['therapist', 'client']).default('therapist'),
   }),
   expiresAt: z.number().int().positive(),
   /**

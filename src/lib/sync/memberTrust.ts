@@ -16,21 +16,26 @@ export interface RoomTrust {
 
 /** The hex signing keys of the members we can verify. */
 export function verifiedMembers(trust: RoomTrust, members: Member[]): Set<string> {
+  const verified = new Set<string>([toHex(trust.creator)]);
+  for (const member of verifiedClaimers(trust, members)) verified.add(toHex(member.signPublic));
+  return verified;
+}
+
+/** The members (other than the creator) whose invite claim verifies under an invite secret we hold. */
+export function verifiedClaimers(trust: RoomTrust, members: Member[]): Member[] {
   const claimKeys = new Map<string, Uint8Array>();
   for (const secret of trust.inviteSecrets) {
     const keys = deriveInviteKeys(secret);
     claimKeys.set(toHex(keys.inviteId), keys.claimPublic);
   }
-  const verified = new Set<string>([toHex(trust.creator)]);
-  for (const member of members) {
-    if (bytesEqual(member.signPublic, trust.creator)) continue;
+  return members.filter((member) => {
+    if (bytesEqual(member.signPublic, trust.creator)) return false;
     const claimPublic = claimKeys.get(toHex(member.inviteId));
-    if (!claimPublic) continue;
+    if (!claimPublic) return false;
     const signed = withDomain(
       SIGN_DOMAIN.claim,
       claimSignedBytes(member.inviteId, member.signPublic, member.boxPublic),
     );
-    if (verifyDetached(member.proof, signed, claimPublic)) verified.add(toHex(member.signPublic));
-  }
-  return verified;
+    return verifyDetached(member.proof, signed, claimPublic);
+  });
 }

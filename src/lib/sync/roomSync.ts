@@ -1,12 +1,12 @@
 import * as Y from 'yjs';
 import { bytesEqual, toHex } from '../protocol/hex';
-import type { Delivery, Frame, FrameOf } from '../protocol/frames';
+import type { Delivery, Frame, FrameOf, Member, RoomDevice } from '../protocol/frames';
 import type { CursorRow, EnvelopeRow, HearthDb, MessageState } from '../store/db';
 import { advance } from '../store/messageState';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
-import { verifiedMembers, type RoomTrust } from './memberTrust';
+import { verifiedClaimers, verifiedMembers, type RoomTrust } from './memberTrust';
 import { isStuck, REPAIR_MAP, repairRequest, repairResponse } from './repair';
 import type { RelayConnection } from './relayConnection';
 import { fetchSnapshot, publishSnapshot, storeAdoptedSnapshot, type SnapshotFetch } from './roomSnapshots';
@@ -21,15 +21,29 @@ class LocalChange {
   constructor(readonly messageId: string | null) {}
 }
 
+/**
+ * What the room's membership log says about authors (see `RoomMembership`): the identities it names, and whether an
+ * envelope at a seq was written while its author belonged.
+ */
+export interface MembershipView {
+  identities(): Iterable<string>;
+  standing(identity: string, seq: number): 'member' | 'not_a_member' | 'unknown';
+}
+
 export interface RoomSyncOptions {
   db: HearthDb;
   connection: RelayConnection;
   keyring: Keyring;
   room: Uint8Array;
-  epoch: number;
+  /**
+   * The room's keys by epoch, shared with whoever adopts new ones (`RoomMembership`): new writes are sealed under the
+   * highest epoch held.
+   */
   keys: Map<number, Uint8Array>;
   trust: RoomTrust;
   doc: Y.Doc;
+  /** The room's membership log, once it has one. */
+  membership?: MembershipView;
   /** Upload a snapshot after this many envelopes past the last known one (SNAPSHOT_AFTER_ENVELOPES). */
   snapshotEvery?: number;
 }
@@ -71,8 +85,11 @@ const MEMBERSHIP_RETRY_DELAY_MS = 1_000;
 export class RoomSync {
   readonly roomHex: string;
   private readonly opts: RoomSyncOptions;
-  /** Hex signing keys of the member identities this device verified. */
+  /** Hex signing keys of the member identities this device verified (by invite, or named in the membership log). */
   private members = new Set<string>();
+  /** The relay's last member and device lists for the room (re-verified when the membership log changes). */
+  private lastMembers: Member[] = [];
+  private lastDevices: RoomDevice[] = [];
   /** Devices acting for those identities (certified), and revoked identity keys, by hex signing key. */
   private devices = new Map<string, TrustedDevice>();
   private inbound: Promise<void> = Promise.resolve();
@@ -108,7 +125,11 @@ export class RoomSync {
   constructor(opts: RoomSyncOptions) {
     this.opts = opts;
     this.roomHex = toHex(opts.room);
-    this.members = new Set([toHex(opts.trust.creator), toHex(opts.keyring.identity.signPublic)]);
+    this.members = new Set([
+      toHex(opts.trust.creator),
+      toHex(opts.keyring.identity.signPublic),
+      ...(opts.membership?.identities() ?? []),
+    ]);
     this.devices = this.withOwnDevice(new Map());
   }
 
@@ -120,6 +141,7 @@ export class RoomSync {
         identity: toHex(keyring.identity.signPublic),
         revokedAt: 0,
         lastSeq: 0,
+        boxPublic: keyring.boxPublic,
       });
     }
     return devices;
@@ -137,6 +159,65 @@ export class RoomSync {
 
   get caughtUp(): boolean {
     return this.caughtUpValue;
+  }
+
+  /** The epoch new writes are sealed under: the highest whose key this device holds (-1 while it holds none). */
+  get epoch(): number {
+    return this.opts.keys.size === 0 ? -1 : Math.max(...this.opts.keys.keys());
+  }
+
+  /** Run `task` in order with the room's inbound work (a key or log change before the envelopes that need it). */
+  runInOrder(task: () => Promise<void>): void {
+    this.serially(task);
+  }
+
+  /** The box keys of an identity's active devices this device verified (certificates in DEVICES), besides its own. */
+  linkedBoxKeys(identity: string): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const [key, device] of this.devices) {
+      if (device.identity === identity && device.revokedAt === 0 && key !== identity)
+        out.push(device.boxPublic);
+    }
+    return out;
+  }
+
+  /** The member identity an active device acts for, as this device verified it (its own key, or a certificate). */
+  deviceIdentity(device: string): string | null {
+    const trusted = this.devices.get(device);
+    if (trusted)
+      return trusted.revokedAt === 0 && this.members.has(trusted.identity) ? trusted.identity : null;
+    return this.members.has(device) ? device : null;
+  }
+
+  /** Subscribe again (after being let back into a room that had shut this device out). */
+  resubscribe(): void {
+    if (this.opts.connection.status === 'online') void this.subscribe();
+  }
+
+  /** Members the relay lists whose invite claim this device can verify (it holds the invite secret). */
+  verifiedClaimers(): { signPublic: Uint8Array; boxPublic: Uint8Array }[] {
+    return verifiedClaimers(this.opts.trust, this.lastMembers);
+  }
+
+  /** The membership log changed: authors it names become verified members (their devices, once DEVICES lists them). */
+  membershipChanged(): void {
+    this.members = this.verifiedMemberSet(this.lastMembers);
+    this.devices = this.withOwnDevice(verifiedDevices(this.lastDevices, this.members));
+  }
+
+  /**
+   * New keys arrived: envelopes refused earlier because this device lacked their epoch's key (a member who was added
+   * to the log after the room moved on, or a key bundle that overtook nothing) are opened and applied now.
+   */
+  keysChanged(): void {
+    this.serially(() => this.reopenUnreadable());
+  }
+
+  private verifiedMemberSet(members: Member[]): Set<string> {
+    const out = verifiedMembers(this.opts.trust, members);
+    out.add(toHex(this.opts.keyring.identity.signPublic));
+    for (const identity of this.opts.membership?.identities() ?? []) out.add(identity);
+    return out;
   }
 
   on(listener: (event: RoomEvent) => void): () => void {
@@ -242,7 +323,8 @@ export class RoomSync {
   };
 
   private async enqueue(update: Uint8Array, messageId: string | null): Promise<void> {
-    const { db, keyring, room, epoch, keys } = this.opts;
+    const { db, keyring, room, keys } = this.opts;
+    const epoch = this.epoch;
     const roomKey = keys.get(epoch);
     if (!roomKey) throw new Error('no key for the current epoch');
     await db.transaction('rw', db.cursors, db.outbox, db.statuses, async () => {
@@ -334,14 +416,16 @@ export class RoomSync {
     switch (frame.type) {
       case 'members':
         if (bytesEqual(frame.room, this.opts.room)) {
-          this.members = verifiedMembers(this.opts.trust, frame.members);
-          this.members.add(toHex(this.opts.keyring.identity.signPublic));
+          this.lastMembers = frame.members;
+          this.lastDevices = [];
+          this.members = this.verifiedMemberSet(frame.members);
           // A DEVICES frame follows when there are any: MEMBERS alone means none.
           this.devices = this.withOwnDevice(new Map());
         }
         return;
       case 'devices':
         if (bytesEqual(frame.room, this.opts.room)) {
+          this.lastDevices = frame.devices;
           this.devices = this.withOwnDevice(verifiedDevices(frame.devices, this.members));
         }
         return;
@@ -549,6 +633,10 @@ export class RoomSync {
     if (!bytesEqual(header.room, this.opts.room)) return refuse('wrong_room');
     const standing = authorStanding(author, delivery.seq, this.members, this.devices);
     if (!standing.ok) return refuse(standing.reason);
+    // A member who left or was removed wrote nothing the relay may store after that change.
+    if (this.opts.membership?.standing(standing.identity, delivery.seq) === 'not_a_member') {
+      return refuse('not_a_member');
+    }
     const opened = openUpdate(delivery.envelope, (epoch) => this.opts.keys.get(epoch));
     if (!opened.ok) return refuse(opened.reason);
     const lastClock = cursor.authors[author] ?? 0;
@@ -620,12 +708,12 @@ export class RoomSync {
       .between([this.roomHex, cursor.seq + 1], [this.roomHex, Infinity])
       .count();
     if (unsent > 0 || past > 0 || this.localChanges !== changesBefore) return;
-    const roomKey = this.opts.keys.get(this.opts.epoch);
+    const roomKey = this.opts.keys.get(this.epoch);
     if (!roomKey) return;
     const state = Y.encodeStateAsUpdate(doc);
     const upToSeq = cursor.seq;
     this.snapshotting = true;
-    publishSnapshot({ ...this.opts, roomKey, upToSeq, state })
+    publishSnapshot({ ...this.opts, epoch: this.epoch, roomKey, upToSeq, state })
       .then((kept) => {
         this.knownSnapshotSeq = Math.max(this.knownSnapshotSeq, kept);
       })
@@ -637,6 +725,33 @@ export class RoomSync {
       .finally(() => {
         this.snapshotting = false;
       });
+  }
+
+  /**
+   * Open envelopes stored as refused for lack of their epoch's key, now that more keys are held. Their author and
+   * signature were checked when they arrived (those come before the key), and their seq order is the relay's.
+   */
+  private async reopenUnreadable(): Promise<void> {
+    const { db } = this.opts;
+    const updates = await db.transaction('rw', db.envelopes, async () => {
+      const rows = await db.envelopes
+        .where('room')
+        .equals(this.roomHex)
+        .filter((row) => row.rejected === 'unknown_epoch')
+        .toArray();
+      const opened: Uint8Array[] = [];
+      for (const row of rows.sort((a, b) => a.seq - b.seq)) {
+        const result = openUpdate(row.bytes, (epoch) => this.opts.keys.get(epoch));
+        if (!result.ok) continue;
+        await db.envelopes.put({ ...row, rejected: null });
+        opened.push(result.update);
+      }
+      return opened;
+    });
+    if (updates.length === 0) return;
+    Y.applyUpdate(this.opts.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
+    this.emit({ type: 'rejected', reason: 'reopened' });
+    this.emit({ type: 'remote', authors: [] });
   }
 
   /** Move a message's stored state forward (never back), inside the caller's transaction. */

@@ -184,4 +184,20 @@ export const SAMPLE_FRAMES: { [T in FrameType]: FrameOf<T> } = {
   pushSubscribed: { type: 'pushSubscribed', endpointId: bytes(PUSH_ENDPOINT_ID_BYTES) },
   pushUnsubscribe: { type: 'pushUnsubscribe', endpoint: 'https://push.example/wpush/v2/gAAAAAB' },
   pushUnsubscribed: { type: 'pushUnsubscribed', endpointId: bytes(PUSH_ENDPOINT_ID_BYTES) },
+  membershipChange: { type: 'membershipChange', entry: bytes(230) },
+  membershipAccepted: { type: 'membershipAccepted', room: bytes(ROOM_ID_BYTES), index: 300 },
+  membershipLog: {
+    type: 'membershipLog',
+    room: bytes(ROOM_ID_BYTES),
+    from: 200,
+    entries: [
+      { afterSeq: 70_000, entry: bytes(230) },
+      { afterSeq: 0, entry: bytes(231) },
+    ],
+  },
+  putKeyBundle: { type: 'putKeyBundle', bundle: bytes(400) },
+  keyBundleStored: { type: 'keyBundleStored', room: bytes(ROOM_ID_BYTES), epoch: 129 },
+  keyBundle: { type: 'keyBundle', bundle: bytes(400) },
+  roomList: { type: 'roomList', rooms: [bytes(ROOM_ID_BYTES), bytes(ROOM_ID_BYTES)] },
+  listRooms: { type: 'listRooms' },
 };

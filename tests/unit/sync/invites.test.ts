@@ -46,6 +46,7 @@ function inviteFrom(inviter: Keyring) {
       boxPublic: toBase64Url(inviter.boxPublic),
       name: 'Dr. Ada Morgan',
       replyPromise: 'I reply within two working days.',
+      role: 'therapist',
     },
     expiresAt: NOW + INVITE_TTL_MS,
   };

@@ -65,7 +65,6 @@ describe('envelopes from a linked device', () => {
       connection,
       keyring: phone,
       room,
-      epoch: 0,
       keys: new Map([[0, roomKey]]),
       trust: { creator: phone.signPublic, inviteSecrets: [] },
       doc,

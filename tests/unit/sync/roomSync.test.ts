@@ -74,7 +74,6 @@ async function openRoom(dbName: string, device: Device, room = device.room) {
     connection,
     keyring: device.keyring,
     room,
-    epoch: 0,
     keys: device.keys,
     trust: { creator: device.keyring.signPublic, inviteSecrets: [] },
     doc,

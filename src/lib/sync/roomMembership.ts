@@ -1,0 +1,438 @@
+import { newSymmetricKey } from '../crypto';
+import type { Frame, FrameOf, LogEntry } from '../protocol/frames';
+import { bytesEqual, fromHex, toHex } from '../protocol/hex';
+import type { MembershipKind } from '../protocol/membership';
+import type { Keyring } from './keyring';
+import { makeKeyBundle, openKeyBundle, peekKeyBundle, type KeyRecipient } from './keyBundles';
+import {
+  applyMembershipEntry,
+  foldMembership,
+  membersAtEpoch,
+  memberStanding,
+  type MembershipState,
+} from './membership';
+import { deviceMembershipCrypto, signMembershipEntry } from './membershipEntries';
+import type { RelayConnection } from './relayConnection';
+import type { MembershipView, RoomSync } from './roomSync';
+
+/** A membership change made on this device and not yet in the relay's log (shown as pending). */
+export interface PendingChange {
+  id: string;
+  kind: MembershipKind;
+  /** Hex identity signing and box keys of the person it is about. */
+  subject: string;
+  subjectBox: string;
+  at: number;
+}
+
+/** A change of this device's that was refused, and why, in words. */
+export interface MembershipProblem {
+  id: string;
+  kind: MembershipKind;
+  subject: string;
+  reason: string;
+  at: number;
+}
+
+/** Where the room's record keeps what this class changes (sealed, on the device). */
+export interface MembershipStore {
+  saveLog(log: LogEntry[]): Promise<void>;
+  savePending(pending: PendingChange[]): Promise<void>;
+  saveKeys(keys: Map<number, Uint8Array>): Promise<void>;
+}
+
+export interface RoomMembershipOptions {
+  connection: RelayConnection;
+  keyring: Keyring;
+  room: Uint8Array;
+  /** The creator this device knows out of band (from an invite link, or itself); null for a room found by list. */
+  creator: Uint8Array | null;
+  /** Shared with RoomSync: adopted keys are added here once stored. */
+  keys: Map<number, Uint8Array>;
+  log: LogEntry[];
+  pending: PendingChange[];
+  store: MembershipStore;
+}
+
+/** How long a member who is not the manager waits for the manager's device to file a new epoch's key. */
+export const ROTATE_DELAY_MS = 4_000;
+/** How long to wait for the relay's newer log after a stale change before signing it again. */
+const STALE_RETRY_MS = 1_000;
+
+/**
+ * One room's membership on this device: the relay's signed log (kept in the room's record, so it shows offline),
+ * this device's queued changes (sent in order when online, each signed against the log's head and rebased when the
+ * log moved on), and the room's key epochs (adopting key bundles, and filing one when the log starts an epoch that
+ * has no key yet: the manager's device at once, any other member's after `ROTATE_DELAY_MS`; the relay keeps the
+ * first per epoch). Nothing is sealed under a key before the relay has kept its bundle.
+ */
+export class RoomMembership implements MembershipView {
+  private stateValue: MembershipState;
+  private log: LogEntry[];
+  private pendingValue: PendingChange[];
+  private problemsValue: MembershipProblem[] = [];
+  private refusedLog: string | null = null;
+  private sync: RoomSync | null = null;
+  /** The log is the relay's current one on this connection (it sent it, or caught up without one). */
+  private fresh = false;
+  private inFlight: { id: string; bytes: Uint8Array } | null = null;
+  /** A refused change is being taken off the queue: nothing is sent until it is. */
+  private dropping = false;
+  /** Highest epoch the relay has a key bundle for, as far as this connection has seen. */
+  private bundleEpoch = -1;
+  /** The epoch this device filed a bundle for and waits to see kept. */
+  private filedEpoch = -1;
+  private rotateTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly me: string;
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribers: (() => void)[] = [];
+
+  constructor(private readonly opts: RoomMembershipOptions) {
+    this.me = toHex(opts.keyring.identity.signPublic);
+    this.log = opts.log;
+    this.pendingValue = opts.pending;
+    this.stateValue = this.fold(opts.log);
+  }
+
+  /** The room's sync, for its devices and its ordered inbound queue. */
+  attach(sync: RoomSync): void {
+    this.sync = sync;
+  }
+
+  start(): void {
+    const { connection } = this.opts;
+    this.unsubscribers.push(
+      connection.onFrame((frame) => this.handleFrame(frame)),
+      connection.onReady(() => {
+        this.fresh = false;
+        this.inFlight = null;
+        this.bundleEpoch = -1;
+        this.filedEpoch = -1;
+      }),
+    );
+  }
+
+  stop(): void {
+    if (this.rotateTimer) clearTimeout(this.rotateTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const off of this.unsubscribers.splice(0)) off();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get state(): MembershipState {
+    return this.stateValue;
+  }
+
+  /** True once the room has a membership log (rooms from before logs have none until their creator starts one). */
+  get hasLog(): boolean {
+    return this.stateValue.length > 0;
+  }
+
+  get pending(): readonly PendingChange[] {
+    return this.pendingValue;
+  }
+
+  get problems(): readonly MembershipProblem[] {
+    return this.problemsValue;
+  }
+
+  /** Why the relay's log could not be read past some entry (a relay that altered it), or null. */
+  get logProblem(): string | null {
+    return this.refusedLog;
+  }
+
+  identities(): Iterable<string> {
+    const out = new Set<string>();
+    for (const change of this.stateValue.changes) out.add(change.subject).add(change.author);
+    return out;
+  }
+
+  standing(identity: string, seq: number): 'member' | 'not_a_member' | 'unknown' {
+    return memberStanding(this.stateValue, identity, seq);
+  }
+
+  /**
+   * Queue a change (durably, in the room's record), then send it when the relay is reachable. Membership changes are
+   * signed with the identity's key, so only the account's first device makes them.
+   */
+  async queue(
+    kind: MembershipKind,
+    subject: { signPublic: Uint8Array; boxPublic: Uint8Array },
+  ): Promise<void> {
+    if (this.opts.keyring.linked) {
+      throw new Error("Conversation changes are made on your account's first device.");
+    }
+    const subjectHex = toHex(subject.signPublic);
+    if (this.pendingValue.some((p) => p.kind === kind && p.subject === subjectHex)) return;
+    const change: PendingChange = {
+      id: crypto.randomUUID(),
+      kind,
+      subject: subjectHex,
+      subjectBox: toHex(subject.boxPublic),
+      at: Date.now(),
+    };
+    await this.savePending([...this.pendingValue, change]);
+    this.flush();
+  }
+
+  private handleFrame(frame: Frame): void {
+    const { room } = this.opts;
+    switch (frame.type) {
+      case 'membershipLog':
+        if (bytesEqual(frame.room, room)) this.receiveLog(frame);
+        return;
+      case 'keyBundle': {
+        const peeked = peekKeyBundle(frame.bundle);
+        if (peeked && bytesEqual(peeked.room, room)) {
+          this.bundleEpoch = Math.max(this.bundleEpoch, peeked.epoch);
+          this.sync?.runInOrder(() => this.adoptBundle(frame.bundle));
+        }
+        return;
+      }
+      case 'caughtUp':
+        if (bytesEqual(frame.room, room)) {
+          this.fresh = true;
+          this.afterLogChange();
+        }
+        return;
+      case 'error':
+        if (bytesEqual(frame.ref, room)) this.handleError(frame);
+        return;
+    }
+  }
+
+  /**
+   * Entries from the relay: the whole log on each subscription (`from` 0), then each new one. The fold is applied at
+   * once, before the envelopes that follow are checked against it; the record is a copy for offline use.
+   */
+  private receiveLog(frame: FrameOf<'membershipLog'>): void {
+    let log: LogEntry[];
+    if (frame.from === 0) log = frame.entries;
+    else if (frame.from === this.log.length) log = [...this.log, ...frame.entries];
+    else return; // not in step with this subscription: the next subscription sends the whole log again
+    this.log = log;
+    this.stateValue = this.fold(log);
+    this.sync?.membershipChanged();
+    this.opts.store
+      .saveLog(log)
+      .catch((error) => console.warn('hearth: could not keep the membership log', error));
+    this.fresh = true;
+    this.afterLogChange();
+  }
+
+  private fold(log: LogEntry[]): MembershipState {
+    const { state, problem } = foldMembership(
+      toHex(this.opts.room),
+      log,
+      deviceMembershipCrypto,
+      this.opts.creator ?? undefined,
+    );
+    this.refusedLog = problem ? `entry ${problem.index}: ${problem.message}` : null;
+    return state;
+  }
+
+  private afterLogChange(): void {
+    const inFlight = this.inFlight;
+    if (inFlight && this.log.some((logged) => bytesEqual(logged.entry, inFlight.bytes))) {
+      this.inFlight = null;
+      void this.savePending(this.pendingValue.filter((p) => p.id !== inFlight.id));
+    }
+    this.queueAutomaticChanges();
+    this.flush();
+    this.maybeRotate();
+    this.emit();
+  }
+
+  /**
+   * The creator's first device starts the log of a room from before logs, and admits by an explicit `add` each
+   * person who joined by one of its invites and whom the log has never named (someone removed stays removed).
+   */
+  private queueAutomaticChanges(): void {
+    const { keyring, creator } = this.opts;
+    if (!this.fresh || keyring.linked || !this.sync) return;
+    const queued = new Set(this.pendingValue.map((p) => `${p.kind}:${p.subject}`));
+    if (!this.hasLog) {
+      if (creator && toHex(creator) === this.me && !queued.has(`create:${this.me}`)) {
+        void this.queue('create', keyring.identity);
+      }
+      return;
+    }
+    if (this.stateValue.manager !== this.me) return;
+    const named = new Set(this.identities());
+    for (const claimer of this.sync.verifiedClaimers()) {
+      const key = toHex(claimer.signPublic);
+      if (!named.has(key) && !queued.has(`add:${key}`)) void this.queue('add', claimer);
+    }
+  }
+
+  /** Send the first queued change, signed against the log's head; drop (with a reason) one the log no longer allows. */
+  private flush(): void {
+    const { connection, keyring, room } = this.opts;
+    while (
+      this.fresh &&
+      !this.inFlight &&
+      !this.dropping &&
+      connection.status === 'online' &&
+      this.pendingValue.length > 0
+    ) {
+      const change = this.pendingValue[0];
+      const bytes = signMembershipEntry(
+        {
+          room,
+          index: this.stateValue.length,
+          prev: this.stateValue.head,
+          kind: change.kind,
+          subjectSign: fromHex(change.subject),
+          subjectBox: fromHex(change.subjectBox),
+          author: keyring.identity.signPublic,
+          at: change.at,
+        },
+        keyring.signSecret,
+      );
+      const check = applyMembershipEntry(
+        this.stateValue,
+        bytes,
+        0,
+        deviceMembershipCrypto,
+        this.opts.creator ?? undefined,
+      );
+      if (!check.ok) {
+        // Dropped once the record says so; then the next change goes.
+        void this.refuse(change, check.message).then(() => this.flush());
+        return;
+      }
+      if (!connection.send({ type: 'membershipChange', entry: bytes })) return;
+      this.inFlight = { id: change.id, bytes };
+    }
+  }
+
+  private handleError(frame: FrameOf<'error'>): void {
+    const inFlight = this.inFlight;
+    switch (frame.code) {
+      case 'membership_stale':
+        // The log moved on (another change got there first): the new entries are on their way; sign again then.
+        this.inFlight = null;
+        this.scheduleRetry();
+        return;
+      case 'membership_forbidden':
+      case 'bad_signature':
+      case 'malformed_frame':
+      case 'not_a_member': {
+        if (!inFlight) return;
+        this.inFlight = null;
+        const change = this.pendingValue.find((p) => p.id === inFlight.id);
+        if (change) void this.refuse(change, frame.message).then(() => this.flush());
+        return;
+      }
+      case 'key_bundle_conflict':
+      case 'epoch_stale':
+      case 'key_bundle_invalid':
+        // Another member's key was kept first, or the room moved on: its KEY_BUNDLE arrives, or a later epoch is due.
+        this.filedEpoch = -1;
+        this.maybeRotate();
+        return;
+    }
+  }
+
+  private async refuse(change: PendingChange, reason: string): Promise<void> {
+    this.dropping = true;
+    try {
+      await this.savePending(this.pendingValue.filter((p) => p.id !== change.id));
+      this.problemsValue = [...this.problemsValue, { ...change, reason }];
+    } finally {
+      this.dropping = false;
+    }
+    this.emit();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flush();
+    }, STALE_RETRY_MS);
+  }
+
+  /** Database first: the pending list is in the room's record before this device acts on it. */
+  private async savePending(next: PendingChange[]): Promise<void> {
+    await this.opts.store.savePending(next);
+    this.pendingValue = next;
+    this.emit();
+  }
+
+  /**
+   * The log is in an epoch the relay has no key for: the manager's device files one at once, any other member's
+   * after a delay (the relay keeps the first). Epoch 0's key already exists (the starter made it with the room).
+   */
+  private maybeRotate(): void {
+    const epoch = this.stateValue.epoch;
+    if (!this.needsBundle(epoch)) return;
+    if (this.stateValue.manager === this.me) {
+      this.fileBundle(epoch);
+      return;
+    }
+    if (this.rotateTimer) return;
+    this.rotateTimer = setTimeout(() => {
+      this.rotateTimer = null;
+      if (this.needsBundle(epoch)) this.fileBundle(epoch);
+    }, ROTATE_DELAY_MS);
+  }
+
+  private needsBundle(epoch: number): boolean {
+    return (
+      this.fresh &&
+      this.hasLog &&
+      this.stateValue.epoch === epoch &&
+      this.stateValue.members.has(this.me) &&
+      this.bundleEpoch < epoch &&
+      this.filedEpoch < epoch &&
+      this.opts.connection.status === 'online'
+    );
+  }
+
+  private fileBundle(epoch: number): void {
+    const { keyring, keys, room, connection } = this.opts;
+    const key = keys.get(epoch) ?? newSymmetricKey();
+    const earlier = new Map([...keys].filter(([e]) => e < epoch));
+    const recipients: KeyRecipient[] = [];
+    for (const [identity, boxPublic] of this.stateValue.members) {
+      recipients.push({ identity: fromHex(identity), boxPublic });
+      for (const box of this.sync?.linkedBoxKeys(identity) ?? []) {
+        recipients.push({ identity: fromHex(identity), boxPublic: box });
+      }
+    }
+    const bundle = makeKeyBundle({ room, epoch, signer: keyring, key, earlier, recipients });
+    if (connection.send({ type: 'putKeyBundle', bundle })) this.filedEpoch = epoch;
+  }
+
+  /**
+   * A key bundle from the relay: signed by a device of someone who belonged in its epoch, with a share for this
+   * device. Its keys are stored in the room's record, then used (database first).
+   */
+  private async adoptBundle(bytes: Uint8Array): Promise<void> {
+    const { keyring, keys, room } = this.opts;
+    const opened = openKeyBundle(bytes, room, keyring);
+    if (!opened.ok) return; // not sealed to this device (not yet a member of the log), or not a bundle at all
+    const signer = this.sync?.deviceIdentity(toHex(opened.signer)) ?? null;
+    if (!signer || !membersAtEpoch(this.stateValue, opened.epoch).has(signer)) {
+      console.warn('hearth: refused a room key from someone who did not belong to the conversation then');
+      return;
+    }
+    const merged = new Map(keys);
+    for (const [epoch, key] of opened.keys) if (!merged.has(epoch)) merged.set(epoch, key);
+    if (merged.size === keys.size) return;
+    await this.opts.store.saveKeys(merged);
+    for (const [epoch, key] of merged) keys.set(epoch, key);
+    this.sync?.keysChanged();
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
