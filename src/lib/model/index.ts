@@ -18,6 +18,7 @@ export { DeviceError, type DeviceEvent, type DeviceView } from './devices';
 export { Notifications, NotificationError, type NotificationProblem } from './notifications';
 export {
   Conversation,
+  MembershipError,
   type MessageView,
   type Counterpart,
   type Verification,
@@ -29,4 +30,4 @@ export type { MessageState } from './messageState';
 export type { Profile, Settings } from './schemas';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
-export { MAX_MESSAGE_CHARS, MIN_PASSPHRASE_CHARS, MAX_NAME_CHARS } from '../protocol/limits';
+export { MAX_MESSAGE_CHARS, MIN_PASSPHRASE_CHARS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';

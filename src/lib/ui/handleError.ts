@@ -4,6 +4,7 @@ import {
   DeviceError,
   InviteError,
   LinkError,
+  MembershipError,
   MessageError,
   NotificationError,
   RelayError,
@@ -68,6 +69,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
     return error.message;
   }
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
+  if (error instanceof MembershipError) return error.message;
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof BackupError) {
     if (error.code === 'wrong_secret') {
