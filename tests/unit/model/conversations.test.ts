@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fromBase64Url } from '$lib/crypto';
+import { openUpdate } from '$lib/sync/envelopeSeal';
 import { startRelay, type RunningRelay } from '../../helpers/relayProcess';
 import { closePeople, fragmentOf, openPerson, pointAtRelay, until, type Person } from '../support/sessions';
 
@@ -141,6 +143,18 @@ describe('conversations with a topic, a manager and participants', () => {
         .map((m) => m.text),
     ).not.toContain('After Cara left');
     expect(conversation(cara, room).record.epoch).toBeLessThan(conversation(ben, room).record.epoch);
+    // Not only withheld by the relay: with every key her device holds, the envelope does not open.
+    const keysOf = (person: Person) => {
+      const keys = conversation(person, room).record.keys;
+      return (epoch: number) => (keys[epoch] ? fromBase64Url(keys[epoch]) : undefined);
+    };
+    const stored = await ben.db.envelopes.where('room').equals(room).toArray();
+    const after = stored.filter((row) => {
+      const opened = openUpdate(row.bytes, keysOf(ben));
+      return opened.ok && new TextDecoder().decode(opened.update).includes('After Cara left');
+    });
+    expect(after).toHaveLength(1);
+    expect(openUpdate(after[0].bytes, keysOf(cara))).toEqual({ ok: false, reason: 'unknown_epoch' });
     await expect(conversation(cara, room).leave()).rejects.toThrow();
   });
 
