@@ -159,6 +159,12 @@ export class RoomMembership implements MembershipView {
     return memberStanding(this.stateValue, identity, seq);
   }
 
+  holdsWrites(epoch: number): boolean {
+    // A room without a log, or where this person is not (yet) a member of it, has no newer key coming.
+    if (!this.hasLog || !this.stateValue.members.has(this.me)) return false;
+    return !this.fresh || epoch < this.stateValue.epoch;
+  }
+
   /**
    * Queue a change (durably, in the room's record), then send it when the relay is reachable. Membership changes are
    * signed with the identity's key, so only the account's first device makes them.
@@ -247,6 +253,7 @@ export class RoomMembership implements MembershipView {
     this.queueAutomaticChanges();
     this.flush();
     this.maybeRotate();
+    this.sync?.writesMayResume();
     this.emit();
   }
 

@@ -256,4 +256,31 @@ describe('conversations with a topic, a manager and participants', () => {
     );
     expect(conversation(ben, room).pendingChanges).toEqual([]);
   });
+
+  it('seals a message written offline again under the new key when someone left meanwhile', async () => {
+    const { ana, ben, cara, room } = await familyGroup();
+    ana.session.connection.stop();
+    await conversation(ana, room).send('Written on the train');
+    await conversation(ben, room).removeParticipant(cara.key);
+    await until(
+      'the room moved to a key Cara does not have',
+      () => conversation(ben, room).record.epoch > conversation(cara, room).record.epoch,
+    );
+    ana.session.connection.start();
+    await until('Ben reads Ana', () =>
+      conversation(ben, room)
+        .messages()
+        .some((m) => m.text === 'Written on the train'),
+    );
+    const keys = conversation(cara, room).record.keys;
+    const carasKeys = (epoch: number) => (keys[epoch] ? fromBase64Url(keys[epoch]) : undefined);
+    const bens = conversation(ben, room).record.keys;
+    const stored = await ben.db.envelopes.where('room').equals(room).toArray();
+    const train = stored.filter((row) => {
+      const opened = openUpdate(row.bytes, (epoch) => (bens[epoch] ? fromBase64Url(bens[epoch]) : undefined));
+      return opened.ok && new TextDecoder().decode(opened.update).includes('Written on the train');
+    });
+    expect(train).toHaveLength(1);
+    expect(openUpdate(train[0].bytes, carasKeys)).toEqual({ ok: false, reason: 'unknown_epoch' });
+  });
 });
