@@ -16,6 +16,7 @@ import type { RunningRelay } from '../helpers/relayProcess';
 import { preparePostgres, SCALE_OUT_SKIP_REASON, type BackendStorage } from '../helpers/relayBackends';
 import { TEST_REDIS_URL } from '../helpers/scaleOutServices';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy';
+import { keyBundle, LogWriter } from '../helpers/membershipEntries';
 
 // Two relay processes over one PostgreSQL database and one Redis: what a load balancer in front of them gives.
 
@@ -84,6 +85,38 @@ function envelopes(author: TestDevice, room: Uint8Array, firstClock: number, cou
 }
 
 describe.skipIf(SCALE_OUT_SKIP_REASON !== null)('two relays on PostgreSQL and Redis', () => {
+  it("carry a conversation's membership across: an added member's room list, its log, key bundle and removal", async () => {
+    const [a, b] = await twoRelays();
+    const managerDevice = makeDevice();
+    const manager = await RelayClient.connectAs(a.wsUrl, managerDevice);
+    const room = await manager.createRoom();
+    const log = new LogWriter(room);
+    const benDevice = makeDevice();
+    const ben = await RelayClient.connectAs(b.wsUrl, benDevice);
+    manager.sendFrame({ type: 'membershipChange', entry: log.entry('create', managerDevice, managerDevice) });
+    await manager.waitFor('membershipAccepted');
+    manager.sendFrame({ type: 'membershipChange', entry: log.entry('add', managerDevice, benDevice) });
+    await manager.waitFor('membershipAccepted');
+    // Ben's socket is on the other relay: it hears of the room through Redis.
+    expect((await ben.expect('roomList')).rooms.map(toHex)).toEqual([toHex(room)]);
+    const subscribed = await ben.subscribe(room);
+    expect(subscribed.log?.entries).toHaveLength(2);
+
+    manager.sendFrame({
+      type: 'putKeyBundle',
+      bundle: keyBundle(managerDevice, room, 1, [managerDevice, benDevice]),
+    });
+    await manager.waitFor('keyBundleStored');
+    await ben.waitFor('keyBundle');
+    manager.sendFrame({ type: 'membershipChange', entry: log.entry('remove', managerDevice, benDevice) });
+    await manager.waitFor('membershipAccepted');
+    expect((await ben.waitFor('error')).code).toBe('not_a_member');
+    expect((await ben.waitFor('roomList')).rooms).toEqual([]);
+    const late = makeEnvelope({ author: benDevice, room, clock: 1, epoch: 1 });
+    ben.sendFrame({ type: 'append', envelope: late.bytes });
+    expect((await ben.waitFor('error')).code).toBe('not_a_member');
+  });
+
   it('carry one room between a device on each: MEMBERS and messages both ways, each seq once, in order', async () => {
     const [a, b] = await twoRelays();
     const { x, y, room } = await sharedRoom(a, b);

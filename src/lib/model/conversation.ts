@@ -201,7 +201,7 @@ export class Conversation {
     this.membership.attach(this.sync);
     this.membership.onChange(() => {
       this.notify();
-      void this.introduceWhenReady();
+      this.introduceWhenReady().catch((error) => console.warn('hearth: could not introduce', error));
     });
     this.sync.on((event) => void this.handleSyncEvent(event));
     this.doc.on('update', (_update: Uint8Array, origin: unknown) => {

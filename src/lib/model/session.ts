@@ -457,7 +457,9 @@ export class Session {
     this.conversations.set(record.room, conversation);
     conversation.onChange(() => {
       this.notify();
-      void this.learnContacts(conversation);
+      this.learnContacts(conversation).catch((error) =>
+        console.warn('hearth: could not keep a contact', error),
+      );
     });
     await conversation.open();
     this.notify();

@@ -27,6 +27,8 @@ export interface SealInput {
   roomKey: Uint8Array;
   clock: number;
   update: Uint8Array;
+  /** Keep this envelope id (sealing an unsent envelope again under a newer key); a random one otherwise. */
+  id?: Uint8Array;
 }
 
 export class EnvelopeTooLargeError extends Error {
@@ -47,6 +49,7 @@ export interface SealParts {
   roomKey: Uint8Array;
   clock: number;
   plaintext: Uint8Array;
+  id?: Uint8Array;
 }
 
 /**
@@ -58,7 +61,7 @@ export function sealEnvelope(parts: SealParts): { id: Uint8Array; bytes: Uint8Ar
     version: PROTOCOL_VERSION,
     kind: parts.kind,
     room: parts.room,
-    id: randomBytes(ENVELOPE_ID_BYTES),
+    id: parts.id ?? randomBytes(ENVELOPE_ID_BYTES),
     author: parts.author.signPublic,
     epoch: parts.epoch,
     clock: parts.clock,

@@ -76,13 +76,16 @@ export class RoomMembership implements MembershipView {
   /** The log is the relay's current one on this connection (it sent it, or caught up without one). */
   private fresh = false;
   private inFlight: { id: string; bytes: Uint8Array } | null = null;
-  /** A refused change is being taken off the queue: nothing is sent until it is. */
+  private pendingWrites: Promise<void> = Promise.resolve();
+  /** A change is being taken off the queue: nothing is sent until it is. */
   private dropping = false;
   /** Highest epoch the relay has a key bundle for, as far as this connection has seen. */
   private bundleEpoch = -1;
   /** The epoch this device filed a bundle for and waits to see kept. */
   private filedEpoch = -1;
   private rotateTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The epoch the running rotate timer waits to file a key for. */
+  private rotateTimerEpoch = -1;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly me: string;
   private readonly listeners = new Set<() => void>();
@@ -156,6 +159,12 @@ export class RoomMembership implements MembershipView {
     return memberStanding(this.stateValue, identity, seq);
   }
 
+  holdsWrites(epoch: number): boolean {
+    // A room without a log, or where this person is not (yet) a member of it, has no newer key coming.
+    if (!this.hasLog || !this.stateValue.members.has(this.me)) return false;
+    return !this.fresh || epoch < this.stateValue.epoch;
+  }
+
   /**
    * Queue a change (durably, in the room's record), then send it when the relay is reachable. Membership changes are
    * signed with the identity's key, so only the account's first device makes them.
@@ -167,16 +176,16 @@ export class RoomMembership implements MembershipView {
     if (this.opts.keyring.linked) {
       throw new Error("Conversation changes are made on your account's first device.");
     }
-    const subjectHex = toHex(subject.signPublic);
-    if (this.pendingValue.some((p) => p.kind === kind && p.subject === subjectHex)) return;
     const change: PendingChange = {
       id: crypto.randomUUID(),
       kind,
-      subject: subjectHex,
+      subject: toHex(subject.signPublic),
       subjectBox: toHex(subject.boxPublic),
       at: Date.now(),
     };
-    await this.savePending([...this.pendingValue, change]);
+    // The same change queued twice (say, twice tapped) goes once.
+    const same = (p: PendingChange) => p.kind === change.kind && p.subject === change.subject;
+    await this.updatePending((pending) => (pending.some(same) ? pending : [...pending, change]));
     this.flush();
   }
 
@@ -218,9 +227,7 @@ export class RoomMembership implements MembershipView {
     this.log = log;
     this.stateValue = this.fold(log);
     this.sync?.membershipChanged();
-    this.opts.store
-      .saveLog(log)
-      .catch((error) => console.warn('hearth: could not keep the membership log', error));
+    this.background(this.opts.store.saveLog(log));
     this.fresh = true;
     this.afterLogChange();
   }
@@ -239,12 +246,14 @@ export class RoomMembership implements MembershipView {
   private afterLogChange(): void {
     const inFlight = this.inFlight;
     if (inFlight && this.log.some((logged) => bytesEqual(logged.entry, inFlight.bytes))) {
+      // Taken: off the queue (in the record first), and only then is the next change signed, on the new head.
       this.inFlight = null;
-      void this.savePending(this.pendingValue.filter((p) => p.id !== inFlight.id));
+      this.background(this.dequeue(inFlight.id).then(() => this.flush()));
     }
     this.queueAutomaticChanges();
     this.flush();
     this.maybeRotate();
+    this.sync?.writesMayResume();
     this.emit();
   }
 
@@ -258,7 +267,7 @@ export class RoomMembership implements MembershipView {
     const queued = new Set(this.pendingValue.map((p) => `${p.kind}:${p.subject}`));
     if (!this.hasLog) {
       if (creator && toHex(creator) === this.me && !queued.has(`create:${this.me}`)) {
-        void this.queue('create', keyring.identity);
+        this.background(this.queue('create', keyring.identity));
       }
       return;
     }
@@ -266,7 +275,7 @@ export class RoomMembership implements MembershipView {
     const named = new Set(this.identities());
     for (const claimer of this.sync.verifiedClaimers()) {
       const key = toHex(claimer.signPublic);
-      if (!named.has(key) && !queued.has(`add:${key}`)) void this.queue('add', claimer);
+      if (!named.has(key) && !queued.has(`add:${key}`)) this.background(this.queue('add', claimer));
     }
   }
 
@@ -303,7 +312,7 @@ export class RoomMembership implements MembershipView {
       );
       if (!check.ok) {
         // Dropped once the record says so; then the next change goes.
-        void this.refuse(change, check.message).then(() => this.flush());
+        this.background(this.refuse(change, check.message).then(() => this.flush()));
         return;
       }
       if (!connection.send({ type: 'membershipChange', entry: bytes })) return;
@@ -326,7 +335,7 @@ export class RoomMembership implements MembershipView {
         if (!inFlight) return;
         this.inFlight = null;
         const change = this.pendingValue.find((p) => p.id === inFlight.id);
-        if (change) void this.refuse(change, frame.message).then(() => this.flush());
+        if (change) this.background(this.refuse(change, frame.message).then(() => this.flush()));
         return;
       }
       case 'key_bundle_conflict':
@@ -340,14 +349,24 @@ export class RoomMembership implements MembershipView {
   }
 
   private async refuse(change: PendingChange, reason: string): Promise<void> {
+    await this.dequeue(change.id);
+    this.problemsValue = [...this.problemsValue, { ...change, reason }];
+    this.emit();
+  }
+
+  /** Take a change off the queue (taken by the relay, or refused); nothing else is sent until the record says so. */
+  private async dequeue(id: string): Promise<void> {
     this.dropping = true;
     try {
-      await this.savePending(this.pendingValue.filter((p) => p.id !== change.id));
-      this.problemsValue = [...this.problemsValue, { ...change, reason }];
+      await this.updatePending((pending) => pending.filter((p) => p.id !== id));
     } finally {
       this.dropping = false;
     }
-    this.emit();
+  }
+
+  /** Work nobody waits for: a failure (the store closed under it, say) is reported, never left unhandled. */
+  private background(work: Promise<void>): void {
+    work.catch((error) => console.warn('hearth: a membership step failed', error));
   }
 
   private scheduleRetry(): void {
@@ -358,11 +377,19 @@ export class RoomMembership implements MembershipView {
     }, STALE_RETRY_MS);
   }
 
-  /** Database first: the pending list is in the room's record before this device acts on it. */
-  private async savePending(next: PendingChange[]): Promise<void> {
-    await this.opts.store.savePending(next);
-    this.pendingValue = next;
-    this.emit();
+  /**
+   * Change the queue from its latest value, one change at a time (a change queued while another is being taken off
+   * must not be lost), database first: the record holds the list before this device acts on it.
+   */
+  private updatePending(change: (pending: PendingChange[]) => PendingChange[]): Promise<void> {
+    const run = this.pendingWrites.then(async () => {
+      const next = change(this.pendingValue);
+      await this.opts.store.savePending(next);
+      this.pendingValue = next;
+      this.emit();
+    });
+    this.pendingWrites = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -376,7 +403,9 @@ export class RoomMembership implements MembershipView {
       this.fileBundle(epoch);
       return;
     }
-    if (this.rotateTimer) return;
+    if (this.rotateTimer && this.rotateTimerEpoch === epoch) return;
+    if (this.rotateTimer) clearTimeout(this.rotateTimer);
+    this.rotateTimerEpoch = epoch;
     this.rotateTimer = setTimeout(() => {
       this.rotateTimer = null;
       if (this.needsBundle(epoch)) this.fileBundle(epoch);

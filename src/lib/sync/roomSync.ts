@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { bytesEqual, toHex } from '../protocol/hex';
 import type { Delivery, Frame, FrameOf, Member, RoomDevice } from '../protocol/frames';
-import type { CursorRow, EnvelopeRow, HearthDb, MessageState } from '../store/db';
+import type { CursorRow, EnvelopeRow, HearthDb, MessageState, OutboxRow } from '../store/db';
 import { advance } from '../store/messageState';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
@@ -28,6 +28,11 @@ class LocalChange {
 export interface MembershipView {
   identities(): Iterable<string>;
   standing(identity: string, seq: number): 'member' | 'not_a_member' | 'unknown';
+  /**
+   * True while new writes must wait: the log has not been read on this connection yet, or it is in an epoch whose key
+   * this device does not hold yet (someone left: nothing goes out under the key they had).
+   */
+  holdsWrites(epoch: number): boolean;
 }
 
 export interface RoomSyncOptions {
@@ -210,7 +215,15 @@ export class RoomSync {
    * to the log after the room moved on, or a key bundle that overtook nothing) are opened and applied now.
    */
   keysChanged(): void {
-    this.serially(() => this.reopenUnreadable());
+    this.serially(async () => {
+      await this.reopenUnreadable();
+      void this.flush();
+    });
+  }
+
+  /** The membership log was read, or moved on: writes held back for it may go now. */
+  writesMayResume(): void {
+    void this.flush();
   }
 
   private verifiedMemberSet(members: Member[]): Set<string> {
@@ -357,6 +370,41 @@ export class RoomSync {
     else void this.flush();
   }
 
+  /**
+   * Seal unsent envelopes of an older epoch again under the newest key, keeping their id and clock (so a retry of one
+   * the relay already stored is still answered with its seq). Someone who left never gets what was written here
+   * while this device did not yet know.
+   */
+  private async resealUnderNewestKey(rows: OutboxRow[]): Promise<OutboxRow[]> {
+    const { db, keys, keyring, room } = this.opts;
+    const epoch = this.epoch;
+    const roomKey = keys.get(epoch);
+    if (!roomKey || rows.every((row) => peekEnvelope(row.bytes).epoch >= epoch)) return rows;
+    return db.transaction('rw', db.outbox, async () => {
+      const out: OutboxRow[] = [];
+      for (const row of rows) {
+        const opened = openUpdate(row.bytes, (e) => keys.get(e));
+        if (!opened.ok || opened.envelope.epoch >= epoch) {
+          out.push(row);
+          continue;
+        }
+        const { bytes } = sealUpdate({
+          room,
+          author: keyring,
+          epoch,
+          roomKey,
+          clock: row.clock,
+          update: opened.update,
+          id: opened.envelope.id,
+        });
+        const resealed = { ...row, bytes };
+        await db.outbox.put(resealed);
+        out.push(resealed);
+      }
+      return out;
+    });
+  }
+
   /** This device can never send again (it was removed): say so on every message still waiting here. */
   private async failUnsent(reason: string): Promise<void> {
     const { db } = this.opts;
@@ -395,15 +443,21 @@ export class RoomSync {
     }, RETRY_DELAY_MS);
   }
 
-  /** Send the whole outbox in clock order. Retries are safe: the relay acks a known id with its seq. */
+  /**
+   * Send the whole outbox in clock order. Retries are safe: the relay acks a known id with its seq. Envelopes sealed
+   * under an older key than the newest held (written offline before someone left) are sealed again first.
+   */
   private async flush(): Promise<void> {
     if (this.sending || this.opts.connection.status !== 'online') return;
+    if (this.opts.membership?.holdsWrites(this.epoch)) return;
     this.sending = true;
     try {
-      const rows = await this.opts.db.outbox
-        .where('[room+clock]')
-        .between([this.roomHex, 0], [this.roomHex, Infinity])
-        .toArray();
+      const rows = await this.resealUnderNewestKey(
+        await this.opts.db.outbox
+          .where('[room+clock]')
+          .between([this.roomHex, 0], [this.roomHex, Infinity])
+          .toArray(),
+      );
       for (const row of rows) {
         if (!this.opts.connection.send({ type: 'append', envelope: row.bytes })) break;
       }
