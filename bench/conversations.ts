@@ -42,9 +42,9 @@ async function restore(page: Page, fixture: Fixture, file: string): Promise<void
   await page.waitForTimeout(2_000);
 }
 
-/** Reload (offline: the service worker serves the app), unlock, and time until the whole list is on screen. */
+/** Load the app afresh (offline: the service worker serves it), unlock, and time until the whole list shows. */
 async function unlockToList(page: Page): Promise<{ toList: number; clickToList: number }> {
-  await page.reload();
+  await page.goto('/');
   await page.getByLabel('Passphrase').fill(PASSPHRASE);
   return page.evaluate(
     ({ rooms, timeout }) =>
