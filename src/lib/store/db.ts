@@ -25,10 +25,13 @@ export interface VaultRow {
   identityBoxPublic?: Uint8Array;
 }
 
-/** An encrypted JSON record (profile, a room's keys and names, settings); `id` is the AEAD's associated data. */
+/**
+ * An encrypted JSON record (profile, a room's keys and names, settings; per room, what the conversations list shows
+ * of it and its latest lines); `id` is the AEAD's associated data.
+ */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'devices' | 'settings';
+  kind: 'profile' | 'room' | 'devices' | 'settings' | 'summary' | 'recent';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }
