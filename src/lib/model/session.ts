@@ -24,6 +24,7 @@ import {
   type Keyring,
 } from '../sync';
 import { Conversation } from './conversation';
+import { ConversationIndex } from './conversationIndex';
 import { Devices, type DeviceEvent } from './devices';
 import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
@@ -36,16 +37,20 @@ const RELAY_WAIT_MS = 10_000;
 
 /**
  * An unlocked device: its keys (in memory only), its profile, one relay connection, and every conversation it
- * belongs to, each loaded from the local store and synced in the background.
+ * belongs to, each loaded from the local store behind the conversations list and synced in the background.
  */
 export class Session {
   readonly connection: RelayConnection;
+  /** The conversations loaded so far (all of them soon after unlock; see `index`). */
   readonly conversations = new Map<string, Conversation>();
+  /** Every conversation on this device, loaded or not: the list, and loading them in the background. */
+  readonly index: ConversationIndex;
   /** This account's devices: link, list, remove. */
   readonly devices: Devices;
   /** Content-free push notifications for this device, and the person's choice about them. */
   readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
+  private closed = false;
 
   private constructor(
     private readonly db: HearthDb,
@@ -58,16 +63,22 @@ export class Session {
     this.devices = new Devices(keyring, records, this.connection, profile, () => this.waitForRelay());
     this.connection.onRevoked(() => this.notify());
     this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
+    this.index = new ConversationIndex(
+      records,
+      toHex(keyring.identity.signPublic),
+      (record) => this.loadRoom(record),
+      () => this.notify(),
+    );
   }
 
-  /** Load the profile and every room from the store, then start syncing. */
+  /** Load the profile and the conversations list from the store, then start syncing; rooms load behind the list. */
   static async open(db: HearthDb, keyring: Keyring): Promise<Session> {
     const records = new RecordStore(db, keyring.storageKey);
     const profile = await records.get('profile', Profile);
     if (!profile) throw new Error('This device has keys but no profile.');
     const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
     const session = new Session(db, keyring, records, profile, settings);
-    for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
+    await session.index.start(await records.list('room', RoomRecord));
     session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
     await session.notifications.load();
     session.connection.start();
@@ -146,7 +157,9 @@ export class Session {
 
   /** Forget the keys and stop syncing; the store stays encrypted on the device. */
   close(): void {
+    this.closed = true;
     this.connection.stop();
+    void this.index.close();
     for (const conversation of this.conversations.values()) conversation.close();
     this.conversations.clear();
     this.listeners.clear();
@@ -264,7 +277,7 @@ export class Session {
       inviteId,
     );
     const payload = openInvite(link, fetched.box);
-    const existing = this.conversations.get(payload.room);
+    const existing = this.index.has(payload.room);
     const { signature } = signClaim(link.secret, this.keyring.identity);
     await this.connection.request(
       { type: 'claimInvite', inviteId, signature },
@@ -303,6 +316,7 @@ export class Session {
    */
   private async auditDeviceEvent(event: DeviceEvent): Promise<void> {
     const kind = event.type === 'linked' ? 'device-linked' : 'device-removed';
+    await this.index.whenLoaded();
     const results = await Promise.allSettled(
       [...this.conversations.values()].map((c) => c.recordAudit(kind, event.device)),
     );
@@ -336,7 +350,14 @@ export class Session {
   }
 
   private async openRoom(record: RoomRecord): Promise<void> {
-    if (this.conversations.has(record.room)) return;
+    await this.index.add(record);
+  }
+
+  /**
+   * Load a room's conversation from the store and start it syncing. It joins `conversations` only once loaded,
+   * so nothing shows a half-loaded document as the conversation.
+   */
+  private async loadRoom(record: RoomRecord): Promise<Conversation> {
     const conversation = new Conversation(
       this.db,
       this.connection,
@@ -345,10 +366,12 @@ export class Session {
       this.profile,
       (next) => this.records.put(`room:${next.room}`, 'room', next),
     );
-    this.conversations.set(record.room, conversation);
     conversation.onChange(() => this.notify());
     await conversation.open();
+    if (this.closed) conversation.close();
+    else this.conversations.set(record.room, conversation);
     this.notify();
+    return conversation;
   }
 
   private notify(): void {
