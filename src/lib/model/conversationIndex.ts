@@ -1,4 +1,4 @@
-import type { RecordStore } from '../sync';
+import { backgroundTurn, type RecordStore } from '../sync';
 import type { Conversation } from './conversation';
 import { RoomLoader } from './roomLoader';
 import type { RoomRecord } from './schemas';
@@ -35,6 +35,8 @@ export class ConversationIndex {
     this.loader = new RoomLoader(
       async (record) => {
         const conversation = await open(record);
+        // Summarising a long conversation takes a moment: what the person is looking at comes first.
+        await backgroundTurn();
         this.summaries.track(conversation);
         return conversation;
       },

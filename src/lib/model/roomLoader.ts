@@ -1,3 +1,4 @@
+import { backgroundTurn } from '../sync';
 import type { RoomRecord } from './schemas';
 
 /**
@@ -106,7 +107,7 @@ export class RoomLoader<T> {
         // The room stays in the list; opening it tries again and says what went wrong.
         console.error('hearth: could not load a conversation', error instanceof Error ? error.name : error);
       }
-      await nextTask();
+      await backgroundTurn();
     }
     this.running = false;
     this.notifyIfIdle();
@@ -117,11 +118,6 @@ export class RoomLoader<T> {
     this.onIdle();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
-}
-
-/** Give the page a turn (input, rendering) before the next room. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** After the next frame is painted, or a moment, whichever is first (frames stop in a hidden tab). */

@@ -115,6 +115,8 @@ export class HearthDb extends Dexie {
       statuses: 'messageId, room, envelopeId',
     });
     this.version(2).stores({ snapshots: 'room' });
+    // Refused envelopes by room: an accepted one's `rejected` is null, which is no key, so only refused ones are in it.
+    this.version(3).stores({ envelopes: '[room+seq], id, room, [room+rejected]' });
   }
 }
 
