@@ -55,11 +55,16 @@ async function unlockToList(page: Page): Promise<{ toList: number; clickToList: 
         const observer = new MutationObserver(() => {
           const items = document.querySelectorAll('[data-testid="conversation-list"] > li');
           if (items.length < rooms) return;
-          const at = performance.now();
           observer.disconnect();
           clearTimeout(timer);
-          const unlocked = performance.getEntriesByName('hearth:vault-unlocked')[0];
-          resolve({ toList: at - (unlocked?.startTime ?? NaN), clickToList: at - start });
+          // On screen: once the frame that shows it has been painted.
+          requestAnimationFrame(() =>
+            setTimeout(() => {
+              const at = performance.now();
+              const unlocked = performance.getEntriesByName('hearth:vault-unlocked')[0];
+              resolve({ toList: at - (unlocked?.startTime ?? NaN), clickToList: at - start });
+            }, 0),
+          );
         });
         observer.observe(document.body, { subtree: true, childList: true });
         const start = performance.now();
@@ -95,17 +100,27 @@ async function openBig(page: Page, lastText: string): Promise<{ first: number; f
         if (!link) return reject(new Error(`no conversation with ${name}`));
         const timer = setTimeout(() => reject(new Error('the conversation never showed')), timeout);
         let first = NaN;
+        let shown = false;
+        /** When the frame that shows the change has been painted. */
+        const painted = (then: (at: number) => void) =>
+          requestAnimationFrame(() => setTimeout(() => then(performance.now() - start), 0));
         const check = () => {
           const list = document.querySelector('[data-testid="messages"]');
           if (!list) return;
           const messages = list.querySelectorAll('[data-testid="message"]');
           const newest = messages[messages.length - 1];
-          if (Number.isNaN(first) && newest?.textContent?.includes(lastText))
-            first = performance.now() - start;
-          if (Number.isNaN(first) || list.getAttribute('data-loading') === 'true') return;
+          if (!shown && newest?.textContent?.includes(lastText)) {
+            shown = true;
+            painted((at) => (first = at));
+          }
+          if (!shown || list.getAttribute('data-loading') === 'true') return;
           observer.disconnect();
           clearTimeout(timer);
-          resolve({ first, full: performance.now() - start });
+          painted((full) => {
+            // Both may land in the same frame; the first paint is never after the full one.
+            first = Number.isNaN(first) ? full : Math.min(first, full);
+            resolve({ first, full });
+          });
         };
         const observer = new MutationObserver(check);
         observer.observe(document.body, {
