@@ -1,24 +1,20 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
-import * as Y from 'yjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cryptoReady, generateDeviceKeys, newSymmetricKey, toBase64Url } from '$lib/crypto';
-import { Conversation } from '$lib/model/conversation';
-import type { Profile, RoomRecord } from '$lib/model/schemas';
+import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
+import type { Conversation } from '$lib/model/conversation';
+import type { RoomRecord } from '$lib/model/schemas';
 import { listItem, loadingOrder, summarize, type ConversationSummary } from '$lib/model/summaries';
 import { SUMMARY_DELAY_MS, SummaryStore } from '$lib/model/summaryStore';
 import { CONVERSATION_PAGE_ITEMS, MAX_MESSAGE_CHARS, SUMMARY_PREVIEW_CHARS } from '$lib/protocol/limits';
 import { toHex } from '$lib/protocol/hex';
 import { HearthDb, type RecordRow } from '$lib/store/db';
-import { newRoom } from '$lib/sync/invites';
 import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
 import { RecordStore } from '$lib/sync/records';
-import { RelayConnection } from '$lib/sync/relayConnection';
-import { REMOTE_ORIGIN } from '$lib/sync/roomSync';
 import { containsBytes, rowBytes } from '../support/containsBytes';
+import { clientWrites, openOffline, THERAPIST, therapistRoom } from '../support/offlineConversation';
 import { readRawRows } from '../support/rawIndexedDb';
 
-const THERAPIST: Profile = { name: 'Dr. Rowan Ellis', role: 'therapist', replyPromise: 'within a day' };
 const CLIENT = 'Sam Okafor';
 const SECRET = 'the argument with my sister on Sunday';
 
@@ -33,31 +29,14 @@ interface Device {
   me: string;
 }
 
-/** A therapist's device with one conversation, offline (its relay connection never starts), opened as the app does. */
-async function therapistDevice(dbName: string, createdAt = 1_000): Promise<Device> {
+/** A therapist's device with one conversation, offline, opened as the app does. */
+async function therapistDevice(dbName: string): Promise<Device> {
   const db = new HearthDb(dbName);
   const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
   const records = new RecordStore(db, keyring.storageKey);
-  const { room, roomKey } = newRoom();
-  const record: RoomRecord = {
-    room: toHex(room),
-    epoch: 0,
-    keys: { 0: toBase64Url(roomKey) },
-    creator: toBase64Url(keyring.signPublic),
-    inviteSecrets: [],
-    createdAt,
-    label: CLIENT,
-    inviteLink: '',
-  };
-  const conversation = await openConversation(db, keyring, record);
+  const record = therapistRoom(keyring, CLIENT);
+  const conversation = await openOffline(db, keyring, record);
   return { db, keyring, records, record, conversation, me: toHex(keyring.signPublic) };
-}
-
-async function openConversation(db: HearthDb, keyring: Keyring, record: RoomRecord): Promise<Conversation> {
-  const connection = new RelayConnection('ws://relay.invalid/sync', keyring);
-  const conversation = new Conversation(db, connection, keyring, record, THERAPIST, async () => {});
-  await conversation.open();
-  return conversation;
 }
 
 function close(device: Device): void {
@@ -65,26 +44,8 @@ function close(device: Device): void {
   device.db.close();
 }
 
-/** The client's change, applied as if it had arrived from the relay. */
-function fromClient(conversation: Conversation, client: string, change: (doc: Y.Doc) => void): void {
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, Y.encodeStateAsUpdate(conversation.doc));
-  const updates: Uint8Array[] = [];
-  doc.on('update', (update: Uint8Array) => updates.push(update));
-  doc.transact(() => change(doc));
-  Y.applyUpdate(conversation.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
-  doc.destroy();
-}
-
-function clientJoinsAndWrites(conversation: Conversation, client: string, texts: string[], from = 1): void {
-  fromClient(conversation, client, (doc) => {
-    doc.getMap('people').set(client, { name: CLIENT, role: 'client', replyPromise: '' });
-    // After the introductions in the audit trail, as in a real conversation.
-    const at = Date.now() + 1_000;
-    texts.forEach((text, i) => {
-      doc.getArray('messages').push([{ id: crypto.randomUUID(), by: client, n: from + i, text, at: at + i }]);
-    });
-  });
+function clientJoinsAndWrites(conversation: Conversation, client: string, texts: string[]): void {
+  clientWrites(conversation, { key: client, name: CLIENT }, texts);
 }
 
 describe('conversation summaries', () => {
