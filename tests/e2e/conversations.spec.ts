@@ -118,6 +118,10 @@ test('@conversations a long conversation opens on its latest messages, and earli
   browser,
 }) => {
   const { therapist, client } = await pairedDevices(browser);
+  // A line that arrives after the conversation opened, dated before what is shown, still appears in its place.
+  await expect(
+    client.page.getByTestId('audit').filter({ hasText: 'Dr. Rowan Ellis started this conversation' }),
+  ).toBeVisible();
   const texts = Array.from({ length: 110 }, (_, i) => `Long thread message ${i + 1}.`);
   await sendMany(client.page, texts);
   await expect(message(therapist.page, texts.at(-1)!)).toBeVisible();

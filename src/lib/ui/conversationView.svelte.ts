@@ -131,14 +131,18 @@ export class ConversationViewState {
       this.conversation?.markRead();
   }
 
-  /** Where the latest page starts: at the anchor line once there is one, else the last page's first line. */
+  /**
+   * Where the latest lines start: never after the last page, and at the anchor line when that is earlier, so lines
+   * that arrive while the conversation is open add to what is shown rather than push it away. A line that arrives
+   * with an earlier time (an introduction that was on its way) lands within the shown lines when they are few.
+   */
   private latestFrom(items: TimelineItem[]): number {
-    // Searched from the end: the anchor is near it unless the person paged far back.
+    const lastPage = Math.max(0, items.length - CONVERSATION_PAGE_ITEMS);
+    // Searched from the end: the anchor is near it unless many lines arrived since.
     for (let at = items.length - 1; this.anchor !== null && at >= 0; at--) {
-      if (timelineItemId(items[at]) === this.anchor) return at;
+      if (timelineItemId(items[at]) === this.anchor) return Math.min(at, lastPage);
     }
-    const from = Math.max(0, items.length - CONVERSATION_PAGE_ITEMS);
-    this.anchor = items.length > 0 ? timelineItemId(items[from]) : null;
-    return from;
+    this.anchor = items.length > 0 ? timelineItemId(items[lastPage]) : null;
+    return lastPage;
   }
 }
