@@ -11,7 +11,7 @@ for (const args of [
 }
 
 const only = process.argv[2];
-const benches = ['bench/client.ts', 'bench/identity.ts', 'bench/relay.ts'].filter(
+const benches = ['bench/client.ts', 'bench/identity.ts', 'bench/conversations.ts', 'bench/relay.ts'].filter(
   (b) => !only || b.includes(only),
 );
 let status = 0;

@@ -5,8 +5,22 @@ const DOMAIN = new TextEncoder().encode('hearth-safety-v1\0');
 const ITERATIONS = 5200;
 const GROUPS_PER_KEY = 6;
 
+/** Keys already worked out: the number is shown on every render of a conversation, and costs 5,200 hashes a key. */
+const digitsByKey = new Map<string, string[]>();
+const REMEMBERED_KEYS = 256;
+
 /** Six groups of five digits standing for one identity key. */
 function keyDigits(signPublic: Uint8Array): string[] {
+  const id = signPublic.join(',');
+  const known = digitsByKey.get(id);
+  if (known) return known;
+  const digits = computeKeyDigits(signPublic);
+  if (digitsByKey.size >= REMEMBERED_KEYS) digitsByKey.clear();
+  digitsByKey.set(id, digits);
+  return digits;
+}
+
+function computeKeyDigits(signPublic: Uint8Array): string[] {
   const sodium = na();
   let digest = sodium.crypto_generichash(64, new Uint8Array([...DOMAIN, ...signPublic]), null);
   for (let i = 1; i < ITERATIONS; i++) {

@@ -25,9 +25,18 @@ export {
   type VerificationState,
   type AuditView,
 } from './conversation';
+export type { ConversationIndex } from './conversationIndex';
+export type { ConversationListItem, RecentTimeline } from './summaries';
+export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';
 export type { Profile, Settings } from './schemas';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
-export { MAX_MESSAGE_CHARS, MIN_PASSPHRASE_CHARS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+export {
+  CONVERSATION_PAGE_ITEMS,
+  MAX_MESSAGE_CHARS,
+  MIN_PASSPHRASE_CHARS,
+  MAX_NAME_CHARS,
+  MAX_TOPIC_CHARS,
+} from '../protocol/limits';

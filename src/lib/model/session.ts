@@ -26,6 +26,7 @@ import {
 } from '../sync';
 import { Contacts } from './contacts';
 import { Conversation, MembershipError } from './conversation';
+import { ConversationIndex } from './conversationIndex';
 import { Devices, type DeviceEvent } from './devices';
 import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
@@ -38,11 +39,14 @@ const RELAY_WAIT_MS = 10_000;
 
 /**
  * An unlocked device: its keys (in memory only), its profile, one relay connection, and every conversation it
- * belongs to, each loaded from the local store and synced in the background.
+ * belongs to, each loaded from the local store behind the conversations list and synced in the background.
  */
 export class Session {
   readonly connection: RelayConnection;
+  /** The conversations loaded so far (all of them soon after unlock; see `index`). */
   readonly conversations = new Map<string, Conversation>();
+  /** Every conversation on this device, loaded or not: the list, and loading them in the background. */
+  readonly index: ConversationIndex;
   /** This account's devices: link, list, remove. */
   readonly devices: Devices;
   /** Content-free push notifications for this device, and the person's choice about them. */
@@ -52,6 +56,7 @@ export class Session {
   private readonly contactBook: Contacts;
   /** Rooms the relay lists, opened one list at a time so a room is never opened twice. */
   private roomLists: Promise<void> = Promise.resolve();
+  private closed = false;
 
   private constructor(
     private readonly db: HearthDb,
@@ -70,19 +75,27 @@ export class Session {
     this.connection.onFrame((frame) => {
       if (frame.type === 'roomList') this.roomLists = this.roomLists.then(() => this.openListedRooms(frame));
     });
+    this.index = new ConversationIndex(
+      records,
+      toHex(keyring.identity.signPublic),
+      (record) => this.loadRoom(record),
+      () => this.notify(),
+    );
   }
 
-  /** Load the profile and every room from the store, then start syncing. */
+  /** Load the profile and the conversations list from the store, then start syncing; rooms load behind the list. */
   static async open(db: HearthDb, keyring: Keyring): Promise<Session> {
     const records = new RecordStore(db, keyring.storageKey);
-    const profile = await records.get('profile', Profile);
+    // Read side by side: each round trip to IndexedDB here is time before the list shows.
+    const [profile, settings, rooms] = await Promise.all([
+      records.get('profile', Profile),
+      records.get('settings', Settings),
+      records.list('room', RoomRecord),
+    ]);
     if (!profile) throw new Error('This device has keys but no profile.');
-    const settings = (await records.get('settings', Settings)) ?? Settings.parse({});
-    const session = new Session(db, keyring, records, profile, settings);
-    await session.contactBook.load();
-    for (const record of await records.list('room', RoomRecord)) await session.openRoom(record);
+    const session = new Session(db, keyring, records, profile, settings ?? Settings.parse({}));
+    await Promise.all([session.contactBook.load(), session.index.start(rooms), session.notifications.load()]);
     session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
-    await session.notifications.load();
     session.connection.start();
     void session.notifications.resync();
     return session;
@@ -159,7 +172,9 @@ export class Session {
 
   /** Forget the keys and stop syncing; the store stays encrypted on the device. */
   close(): void {
+    this.closed = true;
     this.connection.stop();
+    void this.index.close();
     for (const conversation of this.conversations.values()) conversation.close();
     this.conversations.clear();
     this.listeners.clear();
@@ -280,7 +295,7 @@ export class Session {
       inviteId,
     );
     const payload = openInvite(link, fetched.box);
-    const existing = this.conversations.get(payload.room);
+    const existing = this.index.has(payload.room);
     const { signature } = signClaim(link.secret, this.keyring.identity);
     await this.connection.request(
       { type: 'claimInvite', inviteId, signature },
@@ -353,8 +368,7 @@ export class Session {
       createdAt: Date.now(),
     });
     await this.records.put(`room:${record.room}`, 'room', record);
-    await this.openRoom(record);
-    const conversation = this.conversations.get(record.room)!;
+    const conversation = await this.openRoom(record);
     // The starter's device starts the log by itself once subscribed (see RoomMembership).
     await conversation.whenLogReaches(1, RELAY_WAIT_MS);
     await conversation.setTopic(text);
@@ -370,8 +384,9 @@ export class Session {
   private async openListedRooms(frame: FrameOf<'roomList'>): Promise<void> {
     for (const room of frame.rooms) {
       const id = toHex(room);
-      const known = this.conversations.get(id);
-      if (known) {
+      // A room still waiting its turn to load is known too: its record holds keys that must not be replaced.
+      if (this.index.has(id)) {
+        const known = this.conversations.get(id) ?? (await this.index.open(id));
         known.rejoin();
         continue;
       }
@@ -411,6 +426,7 @@ export class Session {
    */
   private async auditDeviceEvent(event: DeviceEvent): Promise<void> {
     const kind = event.type === 'linked' ? 'device-linked' : 'device-removed';
+    await this.index.whenLoaded();
     const results = await Promise.allSettled(
       [...this.conversations.values()].map((c) => c.recordAudit(kind, event.device)),
     );
@@ -443,8 +459,15 @@ export class Session {
     }
   }
 
-  private async openRoom(record: RoomRecord): Promise<void> {
-    if (this.conversations.has(record.room)) return;
+  private openRoom(record: RoomRecord): Promise<Conversation> {
+    return this.index.add(record);
+  }
+
+  /**
+   * Load a room's conversation from the store and start it syncing. It joins `conversations` only once loaded,
+   * so nothing shows a half-loaded document as the conversation.
+   */
+  private async loadRoom(record: RoomRecord): Promise<Conversation> {
     const conversation = new Conversation(
       this.db,
       this.connection,
@@ -454,7 +477,6 @@ export class Session {
       (next) => this.records.put(`room:${next.room}`, 'room', next),
       this.contactBook,
     );
-    this.conversations.set(record.room, conversation);
     conversation.onChange(() => {
       this.notify();
       this.learnContacts(conversation).catch((error) =>
@@ -462,7 +484,10 @@ export class Session {
       );
     });
     await conversation.open();
+    if (this.closed) conversation.close();
+    else this.conversations.set(record.room, conversation);
     this.notify();
+    return conversation;
   }
 
   private notify(): void {

@@ -15,6 +15,15 @@ export const MAX_ENVELOPE_BYTES = 64 * 1024;
 /** Longest message a person can send, in characters (what the compose box counts). */
 export const MAX_MESSAGE_CHARS = 4000;
 
+/** The conversations list keeps this many characters of each conversation's last message (sealed on the device). */
+export const SUMMARY_PREVIEW_CHARS = 200;
+
+/**
+ * A conversation opens on its latest this-many lines (messages and audit lines), which the device also keeps sealed
+ * to show at once; "Show earlier messages" pages back by as many.
+ */
+export const CONVERSATION_PAGE_ITEMS = 50;
+
 /** Longest display name, in characters. */
 export const MAX_NAME_CHARS = 60;
 

@@ -25,10 +25,13 @@ export interface VaultRow {
   identityBoxPublic?: Uint8Array;
 }
 
-/** An encrypted JSON record (profile, a room's keys and names, settings); `id` is the AEAD's associated data. */
+/**
+ * An encrypted JSON record (profile, a room's keys and names, settings; per room, what the conversations list shows
+ * of it and its latest lines); `id` is the AEAD's associated data.
+ */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'devices' | 'settings' | 'contacts';
+  kind: 'profile' | 'room' | 'devices' | 'settings' | 'contacts' | 'summary' | 'recent';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }
@@ -112,6 +115,8 @@ export class HearthDb extends Dexie {
       statuses: 'messageId, room, envelopeId',
     });
     this.version(2).stores({ snapshots: 'room' });
+    // Refused envelopes by room: an accepted one's `rejected` is null, which is no key, so only refused ones are in it.
+    this.version(3).stores({ envelopes: '[room+seq], id, room, [room+rejected]' });
   }
 }
 

@@ -33,6 +33,7 @@ export { signDeviceCertificate, signRevocation } from './deviceCertificate';
 export { RecordStore } from './records';
 export { RelayConnection, RelayError, type ConnectionStatus } from './relayConnection';
 export { RoomSync, REMOTE_ORIGIN, type RoomEvent } from './roomSync';
+export { backgroundTurn } from './backgroundTurn';
 export type { RoomTrust } from './memberTrust';
 export {
   decodeInviteFragment,

@@ -23,6 +23,11 @@ export class RecordStore {
     await this.db.records.put(this.seal(id, kind, value));
   }
 
+  /** Seal and write several records in one transaction. */
+  async putAll(entries: { id: string; kind: RecordRow['kind']; value: unknown }[]): Promise<void> {
+    await this.db.records.bulkPut(entries.map((e) => this.seal(e.id, e.kind, e.value)));
+  }
+
   async get<T>(id: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const row = await this.db.records.get(id);
     return row ? this.open(row, schema) : undefined;
@@ -31,6 +36,40 @@ export class RecordStore {
   async list<T>(kind: RecordRow['kind'], schema: z.ZodType<T>): Promise<T[]> {
     const rows = await this.db.records.where('kind').equals(kind).toArray();
     return rows.map((row) => this.open(row, schema));
+  }
+
+  /**
+   * For records that are only a cache of something the device can rebuild: those that do not open or do not parse
+   * (written by another version, or damaged) are left out and their ids returned, instead of failing the whole read.
+   */
+  async listReadable<T>(
+    kind: RecordRow['kind'],
+    schema: z.ZodType<T>,
+  ): Promise<{ values: T[]; unreadable: string[] }> {
+    const rows = await this.db.records.where('kind').equals(kind).toArray();
+    const values: T[] = [];
+    const unreadable: string[] = [];
+    for (const row of rows) {
+      const value = this.tryOpen(row, schema);
+      if (value === undefined) unreadable.push(row.id);
+      else values.push(value);
+    }
+    return { values, unreadable };
+  }
+
+  /** One cached record, or undefined when it is missing, does not open, or does not parse (see `listReadable`). */
+  async getReadable<T>(id: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const row = await this.db.records.get(id);
+    return row ? this.tryOpen(row, schema) : undefined;
+  }
+
+  private tryOpen<T>(row: RecordRow, schema: z.ZodType<T>): T | undefined {
+    try {
+      return this.open(row, schema);
+    } catch {
+      // The caller rebuilds it; a record that does not open says nothing about the rest of the store.
+      return undefined;
+    }
   }
 
   private open<T>(row: RecordRow, schema: z.ZodType<T>): T {

@@ -3,6 +3,7 @@ import { bytesEqual, toHex } from '../protocol/hex';
 import type { Delivery, Frame, FrameOf, Member, RoomDevice } from '../protocol/frames';
 import type { CursorRow, EnvelopeRow, HearthDb, MessageState, OutboxRow } from '../store/db';
 import { advance } from '../store/messageState';
+import { backgroundTurn } from './backgroundTurn';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
@@ -79,6 +80,8 @@ const PERMANENT_APPEND_ERRORS = new Set([
 /** Relay errors about an append that go away by waiting: resend the outbox after a pause. */
 const RETRY_LATER_ERRORS = new Set(['rate_limited', 'clock_out_of_order', 'storage_failed', 'shutting_down']);
 const RETRY_DELAY_MS = 2_000;
+/** Stored envelopes opened between two turns for the page when a room loads. */
+const LOAD_SLICE = 200;
 const MEMBERSHIP_RETRIES = 3;
 const MEMBERSHIP_RETRY_DELAY_MS = 1_000;
 
@@ -244,13 +247,13 @@ export class RoomSync {
    */
   async load(): Promise<void> {
     const { db, doc } = this.opts;
-    const updates: Uint8Array[] = [];
+    let state: Uint8Array | null = null;
     let afterSeq = 0;
     const snapshot = await db.snapshots.get(this.roomHex);
     if (snapshot) {
       const opened = openSnapshot(snapshot.bytes, this.opts.room, (epoch) => this.opts.keys.get(epoch));
       if (opened.ok) {
-        updates.push(opened.state);
+        state = opened.state;
         afterSeq = snapshot.upToSeq;
         this.knownSnapshotSeq = snapshot.upToSeq;
       } else {
@@ -266,11 +269,21 @@ export class RoomSync {
       .where('[room+clock]')
       .between([this.roomHex, 0], [this.roomHex, Infinity])
       .toArray();
-    for (const row of [...stored.filter((r) => r.rejected === null), ...queued]) {
+    const rows = [...stored.filter((r) => r.rejected === null), ...queued];
+    const updates: Uint8Array[] = [];
+    for (const [i, row] of rows.entries()) {
+      // A long tail takes a while to verify and open: the page gets a turn now and then (nothing reads the
+      // document until load resolves).
+      if (i > 0 && i % LOAD_SLICE === 0) await backgroundTurn();
       const opened = openUpdate(row.bytes, (epoch) => this.opts.keys.get(epoch));
       if (opened.ok) updates.push(opened.update);
     }
-    if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
+    if (state) await backgroundTurn();
+    // The snapshot is already one update: merged with the tail it would be decoded and encoded again in full.
+    doc.transact(() => {
+      if (state) Y.applyUpdate(doc, state, REMOTE_ORIGIN);
+      if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
+    }, REMOTE_ORIGIN);
     doc.on('update', this.handleLocalUpdate);
   }
 
@@ -312,10 +325,10 @@ export class RoomSync {
 
   /** How many envelopes of this room were refused, and why (what the conversation shows). */
   async rejections(): Promise<{ reason: string; author: string }[]> {
+    // Only refused envelopes are in this index (an accepted one's null is no key), so a long room costs nothing.
     const rows = await this.opts.db.envelopes
-      .where('room')
-      .equals(this.roomHex)
-      .filter((r) => r.rejected !== null)
+      .where('[room+rejected]')
+      .between([this.roomHex, ''], [this.roomHex, '\uffff'], true, true)
       .toArray();
     return rows.map((r) => ({ reason: r.rejected as string, author: r.author }));
   }

@@ -1,21 +1,60 @@
-import { MAX_MESSAGE_CHARS, type AuditView, type Conversation, type MessageView } from '$lib/model';
+import {
+  CONVERSATION_PAGE_ITEMS,
+  MAX_MESSAGE_CHARS,
+  timeline,
+  timelineItemId,
+  type Conversation,
+  type ConversationListItem,
+  type MessageView,
+  type RecentTimeline,
+  type TimelineItem,
+} from '$lib/model';
 import { app } from './app.svelte';
 import { handleError } from './handleError';
 import { notifications } from './notifications.svelte';
 
-export type TimelineItem = { type: 'message'; message: MessageView } | { type: 'audit'; audit: AuditView };
+/** What the messages list shows: the latest lines (where new ones arrive) and the earlier ones paged back to. */
+export interface ShownLines {
+  earlier: TimelineItem[];
+  latest: TimelineItem[];
+  /** There are lines before the first one shown. */
+  more: boolean;
+}
 
-/** State of one open conversation screen: what it shows, the draft, and sending. */
+/**
+ * State of one open conversation screen: what it shows, the draft, and sending. Until the conversation's document
+ * is loaded it shows the latest lines the device kept from last time, and says it is still loading.
+ */
 export class ConversationViewState {
   draft = $state('');
   error = $state('');
   sending = $state(false);
+  /** The latest lines as stored last time, shown until the conversation itself is loaded. */
+  recent = $state.raw<RecentTimeline | null>(null);
+  /** How many lines before the latest page the person asked to see. */
+  earlierCount = $state(0);
+  loadError = $state('');
+  /** The first line of the latest page: new lines add after it, earlier pages go before it. Not reactive. */
+  private anchor: string | null = null;
 
   constructor(private readonly roomId: () => string) {}
 
+  /** The conversation, once its document is loaded. */
   get conversation(): Conversation | undefined {
     void app.revision;
     return app.session?.conversations.get(this.roomId());
+  }
+
+  /** Whether this device has the conversation at all (loaded or not). */
+  get known(): boolean {
+    void app.revision;
+    return app.session?.index.has(this.roomId()) ?? false;
+  }
+
+  /** Its row in the list: names and topic to show before the conversation is loaded. */
+  get summary(): ConversationListItem | undefined {
+    void app.revision;
+    return app.session?.index.item(this.roomId());
   }
 
   get messages(): MessageView[] {
@@ -23,18 +62,42 @@ export class ConversationViewState {
     return this.conversation?.messages() ?? [];
   }
 
-  /** Messages in conversation order, with the audit trail's lines placed among them by time. */
+  /** Every line: the conversation's, or the stored latest ones while it loads. */
   get timeline(): TimelineItem[] {
-    const audit = this.conversation?.auditTrail() ?? [];
-    const out: TimelineItem[] = [];
-    let next = 0;
-    for (const message of this.messages) {
-      while (next < audit.length && audit[next].at <= message.at)
-        out.push({ type: 'audit', audit: audit[next++] });
-      out.push({ type: 'message', message });
+    const conversation = this.conversation;
+    if (conversation) return timeline(conversation.messages(), conversation.auditTrail());
+    return this.recent?.items ?? [];
+  }
+
+  get shown(): ShownLines {
+    const items = this.timeline;
+    const from = this.latestFrom(items);
+    const start = Math.max(0, from - this.earlierCount);
+    const hidden = this.conversation ? start : (this.recent?.total ?? 0) - items.length + start;
+    return { earlier: items.slice(start, from), latest: items.slice(from), more: hidden > 0 };
+  }
+
+  /** Show another page of earlier lines (they appear once the conversation is loaded, if it is not yet). */
+  showEarlier(): void {
+    this.earlierCount += CONVERSATION_PAGE_ITEMS;
+  }
+
+  /**
+   * Show the stored latest lines at once, then load the conversation ahead of the others still loading. Only the
+   * loaded document is the conversation: the stored lines give way to it as soon as it is there.
+   */
+  async open(): Promise<void> {
+    const session = app.session;
+    const room = this.roomId();
+    if (!session || this.conversation || !session.index.has(room)) return;
+    const recent = await session.index.recent(room);
+    if (!this.conversation) this.recent = recent;
+    try {
+      await session.index.open(room);
+      this.recent = null;
+    } catch (e) {
+      this.loadError = handleError(e, 'open-conversation');
     }
-    while (next < audit.length) out.push({ type: 'audit', audit: audit[next++] });
-    return out;
   }
 
   get length(): number {
@@ -46,11 +109,12 @@ export class ConversationViewState {
   }
 
   async send(): Promise<void> {
-    const conversation = this.conversation;
-    if (!conversation || this.sending) return;
+    if (this.sending || !app.session) return;
     this.error = '';
     this.sending = true;
     try {
+      // Written before the conversation finished loading: it is queued into the loaded document, never beside it.
+      const conversation = this.conversation ?? (await app.session.index.open(this.roomId()));
       await conversation.send(this.draft);
       this.draft = '';
       notifications.messageQueued();
@@ -65,5 +129,20 @@ export class ConversationViewState {
   markRead(): void {
     if (typeof document !== 'undefined' && document.visibilityState === 'visible')
       this.conversation?.markRead();
+  }
+
+  /**
+   * Where the latest lines start: never after the last page, and at the anchor line when that is earlier, so lines
+   * that arrive while the conversation is open add to what is shown rather than push it away. A line that arrives
+   * with an earlier time (an introduction that was on its way) lands within the shown lines when they are few.
+   */
+  private latestFrom(items: TimelineItem[]): number {
+    const lastPage = Math.max(0, items.length - CONVERSATION_PAGE_ITEMS);
+    // Searched from the end: the anchor is near it unless many lines arrived since.
+    for (let at = items.length - 1; this.anchor !== null && at >= 0; at--) {
+      if (timelineItemId(items[at]) === this.anchor) return Math.min(at, lastPage);
+    }
+    this.anchor = items.length > 0 ? timelineItemId(items[lastPage]) : null;
+    return lastPage;
   }
 }

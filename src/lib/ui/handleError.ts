@@ -17,6 +17,7 @@ export type ErrorContext =
   | 'unlock'
   | 'create-account'
   | 'send'
+  | 'open-conversation'
   | 'create-invite'
   | 'accept-invite'
   | 'change-passphrase'
