@@ -639,7 +639,8 @@ export class Conversation {
         id: `topic-${i}-${entry.at}`,
         kind: 'topic',
         at: entry.at,
-        text: `${name(entry.by)} renamed the conversation to “${entry.topic}”`,
+        // The first topic is the one the conversation was started with, not a change of it.
+        text: `${name(entry.by)} ${i === 0 ? 'set the topic to' : 'renamed the conversation to'} “${entry.topic}”`,
       });
     }
     out.push(...this.pendingChanges);

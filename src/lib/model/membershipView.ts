@@ -86,7 +86,10 @@ export function membershipLine(
   name: (key: string) => string,
 ): string {
   const who = name(author);
-  const whom = subject === author ? (who === 'You' ? 'yourself' : 'themselves') : name(subject);
+  const named = name(subject);
+  // "You" starts a sentence; as its object it is "you" ("Ana made you the manager").
+  const whom =
+    subject === author ? (who === 'You' ? 'yourself' : 'themselves') : named === 'You' ? 'you' : named;
   switch (kind) {
     case 'create':
       return `${who} started this conversation`;

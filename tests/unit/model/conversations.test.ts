@@ -108,7 +108,7 @@ describe('conversations with a topic, a manager and participants', () => {
       conversation(ana, room)
         .auditTrail()
         .map((line) => line.text),
-    ).toEqual(expect.arrayContaining(['Ben Okafor added You', 'Ben Okafor added Ben’s sister']));
+    ).toEqual(expect.arrayContaining(['Ben Okafor added you', 'Ben Okafor added Ben’s sister']));
   });
 
   it('removes a participant, who keeps what they had and can read nothing written after', async () => {
@@ -211,7 +211,7 @@ describe('conversations with a topic, a manager and participants', () => {
       .map((l) => l.text);
     expect(lines).toEqual(
       expect.arrayContaining([
-        'Ben Okafor made You the manager',
+        'Ben Okafor made you the manager',
         'You renamed the conversation to “Family sessions with Dr. Reyes”',
         'Ben Okafor left',
       ]),
