@@ -81,7 +81,7 @@ const PERMANENT_APPEND_ERRORS = new Set([
 const RETRY_LATER_ERRORS = new Set(['rate_limited', 'clock_out_of_order', 'storage_failed', 'shutting_down']);
 const RETRY_DELAY_MS = 2_000;
 /** Stored envelopes opened between two turns for the page when a room loads. */
-const LOAD_SLICE = 200;
+const LOAD_SLICE = 100;
 const MEMBERSHIP_RETRIES = 3;
 const MEMBERSHIP_RETRY_DELAY_MS = 1_000;
 
