@@ -368,6 +368,11 @@ export class Conversation {
       throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
     }
     this.requireManager();
+    if (!this.membership.hasLog) {
+      // A room from before logs (its creator's device starts one when next online): its topic lives in `meta`.
+      await this.commit(() => this.doc.getMap('meta').set('topic', text));
+      return;
+    }
     const entry: TopicEntry = {
       topic: text,
       by: this.me,
