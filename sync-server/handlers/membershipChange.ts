@@ -62,5 +62,6 @@ export async function handleMembershipChange(
   }
   session.send({ type: 'membershipAccepted', room, index: entry.index });
   publishMembers(room, ctx);
-  ctx.fanout.publishRooms(entry.subjectSign);
+  // A handover changes nobody's rooms.
+  if (entry.kind !== 'handover') ctx.fanout.publishRooms(entry.subjectSign);
 }
