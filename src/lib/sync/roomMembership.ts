@@ -75,7 +75,8 @@ export class RoomMembership implements MembershipView {
   private sync: RoomSync | null = null;
   /** The log is the relay's current one on this connection (it sent it, or caught up without one). */
   private fresh = false;
-  private inFlight: { id: string; bytes: Uint8Array } | null = null;
+  /** The id of the queued change sent and not yet answered. */
+  private inFlight: string | null = null;
   private pendingWrites: Promise<void> = Promise.resolve();
   /** A change is being taken off the queue: nothing is sent until it is. */
   private dropping = false;
@@ -244,17 +245,27 @@ export class RoomMembership implements MembershipView {
   }
 
   private afterLogChange(): void {
-    const inFlight = this.inFlight;
-    if (inFlight && this.log.some((logged) => bytesEqual(logged.entry, inFlight.bytes))) {
-      // Taken: off the queue (in the record first), and only then is the next change signed, on the new head.
-      this.inFlight = null;
-      this.background(this.dequeue(inFlight.id).then(() => this.flush()));
+    // A queued change the log now holds was taken (whichever head it was signed on): off the queue, in the record
+    // first, and only then is the next change signed, on the new head.
+    const taken = this.pendingValue.find((p) => this.inLog(p));
+    if (taken) {
+      if (this.inFlight === taken.id) this.inFlight = null;
+      this.background(this.dequeue(taken.id).then(() => this.afterLogChange()));
+      return;
     }
     this.queueAutomaticChanges();
     this.flush();
     this.maybeRotate();
     this.sync?.writesMayResume();
     this.emit();
+  }
+
+  /** True if the log holds this device's `change` (same author, kind, subject and time: what it signed). */
+  private inLog(change: PendingChange): boolean {
+    return this.stateValue.changes.some(
+      (c) =>
+        c.author === this.me && c.kind === change.kind && c.subject === change.subject && c.at === change.at,
+    );
   }
 
   /**
@@ -316,7 +327,7 @@ export class RoomMembership implements MembershipView {
         return;
       }
       if (!connection.send({ type: 'membershipChange', entry: bytes })) return;
-      this.inFlight = { id: change.id, bytes };
+      this.inFlight = change.id;
     }
   }
 
@@ -334,7 +345,7 @@ export class RoomMembership implements MembershipView {
       case 'not_a_member': {
         if (!inFlight) return;
         this.inFlight = null;
-        const change = this.pendingValue.find((p) => p.id === inFlight.id);
+        const change = this.pendingValue.find((p) => p.id === inFlight);
         if (change) this.background(this.refuse(change, frame.message).then(() => this.flush()));
         return;
       }
@@ -344,6 +355,14 @@ export class RoomMembership implements MembershipView {
         // Another member's key was kept first, or the room moved on: its KEY_BUNDLE arrives, or a later epoch is due.
         this.filedEpoch = -1;
         this.maybeRotate();
+        return;
+      case 'rate_limited':
+      case 'storage_failed':
+      case 'shutting_down':
+        // Not refused, only not done: try the change (and the key, if one was being filed) again shortly.
+        this.inFlight = null;
+        this.filedEpoch = -1;
+        this.scheduleRetry();
         return;
     }
   }
@@ -374,6 +393,7 @@ export class RoomMembership implements MembershipView {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.flush();
+      this.maybeRotate();
     }, STALE_RETRY_MS);
   }
 
