@@ -28,6 +28,11 @@ export async function handleMembershipChange(
     throw new RelayError('malformed_frame', (error as Error).message);
   }
   const { room } = entry;
+  // The append bucket bounds this too: each change or bundle costs the relay a signature check and a transaction.
+  const retryAfterMs = ctx.deviceLimits.takeEnvelope(device.signPublic);
+  if (retryAfterMs > 0) {
+    throw new RelayError('rate_limited', `over the device's rate; retry in ${retryAfterMs} ms`, room);
+  }
   const log = await ctx.storage.readMembershipLog(room);
   // The log's first entry may come only from the room's creator; later ones only from current members.
   const creator = log.length === 0 ? await ctx.storage.roomCreator(room) : undefined;
@@ -62,5 +67,6 @@ export async function handleMembershipChange(
   }
   session.send({ type: 'membershipAccepted', room, index: entry.index });
   publishMembers(room, ctx);
-  ctx.fanout.publishRooms(entry.subjectSign);
+  // A handover changes nobody's rooms.
+  if (entry.kind !== 'handover') ctx.fanout.publishRooms(entry.subjectSign);
 }

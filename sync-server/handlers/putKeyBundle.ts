@@ -23,6 +23,11 @@ export async function handlePutKeyBundle(
 ): Promise<void> {
   const { bundle, body } = decodeKeyBundle(frame.bundle);
   const { room, epoch } = bundle;
+  // The append bucket bounds this too: each change or bundle costs the relay a signature check and a transaction.
+  const retryAfterMs = ctx.deviceLimits.takeEnvelope(device.signPublic);
+  if (retryAfterMs > 0) {
+    throw new RelayError('rate_limited', `over the device's rate; retry in ${retryAfterMs} ms`, room);
+  }
   if (!bytesEqual(bundle.signer, device.signPublic)) {
     throw new RelayError('key_bundle_invalid', 'a key bundle is signed by the device that files it', room);
   }

@@ -13,7 +13,7 @@ import {
   toBase64Url,
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
-import { MAX_TOPIC_CHARS } from '../protocol/limits';
+import { MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
 import { validateMessage } from './errors';
 import { advance, type MessageState } from './messageState';
 import {
@@ -96,9 +96,11 @@ export class MembershipError extends Error {
       | 'manager_cannot_leave'
       | 'not_a_member'
       | 'not_a_contact'
-      | 'not_member'
+      | 'not_a_participant'
+      | 'already_a_participant'
       | 'linked_device'
-      | 'invalid_topic',
+      | 'invalid_topic'
+      | 'invalid_nickname',
     message: string,
   ) {
     super(message);
@@ -352,8 +354,8 @@ export class Conversation {
   /** Take part under `name` (null: under one's own name). Shown to everyone who is not already a contact. */
   async setNickname(name: string | null): Promise<void> {
     const nickname = name === null ? null : name.trim();
-    if (nickname !== null && (nickname.length === 0 || nickname.length > 60)) {
-      throw new MembershipError('invalid_topic', 'A nickname has 1 to 60 characters.');
+    if (nickname !== null && (nickname.length === 0 || nickname.length > MAX_NAME_CHARS)) {
+      throw new MembershipError('invalid_nickname', `A nickname has 1 to ${MAX_NAME_CHARS} characters.`);
     }
     await this.patchRecord((r) => ({ ...r, nickname }));
     if (this.doc.getMap('people').has(this.me))
@@ -368,6 +370,11 @@ export class Conversation {
       throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
     }
     this.requireManager();
+    if (!this.membership.hasLog) {
+      // A room from before logs (its creator's device starts one when next online): its topic lives in `meta`.
+      await this.commit(() => this.doc.getMap('meta').set('topic', text));
+      return;
+    }
     const entry: TopicEntry = {
       topic: text,
       by: this.me,
@@ -383,7 +390,7 @@ export class Conversation {
     const contact = this.contacts.get(contactKey);
     if (!contact) throw new MembershipError('not_a_contact', 'You can only add your own contacts.');
     if (this.membership.state.members.has(contactKey)) {
-      throw new MembershipError('not_member', `${contact.name} is already in this conversation.`);
+      throw new MembershipError('already_a_participant', `${contact.name} is already in this conversation.`);
     }
     await this.membership.queue('add', { signPublic: fromHex(contact.key), boxPublic: fromHex(contact.box) });
   }
@@ -420,14 +427,21 @@ export class Conversation {
     await this.membership.queue('handover', this.memberKeys(key));
   }
 
-  /** Membership changes of this person's that were refused, in words. */
+  /**
+   * Membership changes of this person's that were refused, in words; first, if the relay's log did not check out
+   * past some entry (a relay that altered it), that the member list shown stops there.
+   */
   get membershipProblems(): MembershipProblemView[] {
     const name = (key: string) => nameOf(this.nameSources(), key);
-    return this.membership.problems.map((p) => ({
+    const refused = this.membership.problems.map((p) => ({
       id: p.id,
       at: p.at,
       text: problemLine(p.kind, p.subject, p.reason, name),
     }));
+    const broken = this.membership.logProblem;
+    if (!broken) return refused;
+    const text = `The member list the relay sent does not check out (${broken}); later changes are not shown.`;
+    return [{ id: 'log', at: 0, text }, ...refused];
   }
 
   /** Membership changes made here that the relay has not taken yet (also in `auditTrail`, marked pending). */
@@ -530,7 +544,7 @@ export class Conversation {
 
   private memberKeys(key: string): { signPublic: Uint8Array; boxPublic: Uint8Array } {
     const box = this.membership.state.members.get(key);
-    if (!box) throw new MembershipError('not_member', 'This person is not in the conversation.');
+    if (!box) throw new MembershipError('not_a_participant', 'This person is not in the conversation.');
     return { signPublic: fromHex(key), boxPublic: box };
   }
 

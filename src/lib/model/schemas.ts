@@ -142,8 +142,8 @@ export const TopicEntry = z.object({
 });
 export type TopicEntry = z.infer<typeof TopicEntry>;
 
-/** How someone became a contact: they invited this person, took this person's invite, or met in a conversation. */
-export const CONTACT_SOURCES = ['invited-me', 'accepted-my-invite', 'conversation'] as const;
+/** How someone became a contact: they invited this person, or took one of this person's invites. */
+export const CONTACT_SOURCES = ['invited-me', 'accepted-my-invite'] as const;
 
 /** Someone this person can add to a conversation. Stored encrypted, in the record `contacts`. */
 export const Contact = z.object({

@@ -62,7 +62,6 @@ export {
 } from './backup';
 export {
   RoomMembership,
-  ROTATE_DELAY_MS,
   type MembershipProblem,
   type MembershipStore,
   type PendingChange,

@@ -1,17 +1,10 @@
-import { newSymmetricKey } from '../crypto';
 import type { Frame, FrameOf, LogEntry } from '../protocol/frames';
 import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import type { MembershipKind } from '../protocol/membership';
 import type { Keyring } from './keyring';
-import { makeKeyBundle, openKeyBundle, peekKeyBundle, type KeyRecipient } from './keyBundles';
-import {
-  applyMembershipEntry,
-  foldMembership,
-  membersAtEpoch,
-  memberStanding,
-  type MembershipState,
-} from './membership';
+import { applyMembershipEntry, foldMembership, memberStanding, type MembershipState } from './membership';
 import { deviceMembershipCrypto, signMembershipEntry } from './membershipEntries';
+import { RoomKeys } from './roomKeys';
 import type { RelayConnection } from './relayConnection';
 import type { MembershipView, RoomSync } from './roomSync';
 
@@ -54,17 +47,13 @@ export interface RoomMembershipOptions {
   store: MembershipStore;
 }
 
-/** How long a member who is not the manager waits for the manager's device to file a new epoch's key. */
-export const ROTATE_DELAY_MS = 4_000;
 /** How long to wait for the relay's newer log after a stale change before signing it again. */
 const STALE_RETRY_MS = 1_000;
 
 /**
  * One room's membership on this device: the relay's signed log (kept in the room's record, so it shows offline),
  * this device's queued changes (sent in order when online, each signed against the log's head and rebased when the
- * log moved on), and the room's key epochs (adopting key bundles, and filing one when the log starts an epoch that
- * has no key yet: the manager's device at once, any other member's after `ROTATE_DELAY_MS`; the relay keeps the
- * first per epoch). Nothing is sealed under a key before the relay has kept its bundle.
+ * log moved on), and through `RoomKeys` the key epochs the log calls for.
  */
 export class RoomMembership implements MembershipView {
   private stateValue: MembershipState;
@@ -75,17 +64,13 @@ export class RoomMembership implements MembershipView {
   private sync: RoomSync | null = null;
   /** The log is the relay's current one on this connection (it sent it, or caught up without one). */
   private fresh = false;
-  private inFlight: { id: string; bytes: Uint8Array } | null = null;
+  /** The id of the queued change sent and not yet answered. */
+  private inFlight: string | null = null;
   private pendingWrites: Promise<void> = Promise.resolve();
   /** A change is being taken off the queue: nothing is sent until it is. */
   private dropping = false;
-  /** Highest epoch the relay has a key bundle for, as far as this connection has seen. */
-  private bundleEpoch = -1;
-  /** The epoch this device filed a bundle for and waits to see kept. */
-  private filedEpoch = -1;
-  private rotateTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The epoch the running rotate timer waits to file a key for. */
-  private rotateTimerEpoch = -1;
+  /** The room's key epochs: adopting key bundles, and filing one when the log needs it. */
+  private readonly roomKeys: RoomKeys;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly me: string;
   private readonly listeners = new Set<() => void>();
@@ -96,11 +81,21 @@ export class RoomMembership implements MembershipView {
     this.log = opts.log;
     this.pendingValue = opts.pending;
     this.stateValue = this.fold(opts.log);
+    this.roomKeys = new RoomKeys({
+      connection: opts.connection,
+      keyring: opts.keyring,
+      room: opts.room,
+      keys: opts.keys,
+      saveKeys: (keys) => opts.store.saveKeys(keys),
+      membership: () => ({ state: this.stateValue, fresh: this.fresh }),
+    });
+    this.roomKeys.onChange(() => this.emit());
   }
 
   /** The room's sync, for its devices and its ordered inbound queue. */
   attach(sync: RoomSync): void {
     this.sync = sync;
+    this.roomKeys.attach(sync);
   }
 
   start(): void {
@@ -110,14 +105,13 @@ export class RoomMembership implements MembershipView {
       connection.onReady(() => {
         this.fresh = false;
         this.inFlight = null;
-        this.bundleEpoch = -1;
-        this.filedEpoch = -1;
+        this.roomKeys.reconnected();
       }),
     );
   }
 
   stop(): void {
-    if (this.rotateTimer) clearTimeout(this.rotateTimer);
+    this.roomKeys.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const off of this.unsubscribers.splice(0)) off();
   }
@@ -195,14 +189,9 @@ export class RoomMembership implements MembershipView {
       case 'membershipLog':
         if (bytesEqual(frame.room, room)) this.receiveLog(frame);
         return;
-      case 'keyBundle': {
-        const peeked = peekKeyBundle(frame.bundle);
-        if (peeked && bytesEqual(peeked.room, room)) {
-          this.bundleEpoch = Math.max(this.bundleEpoch, peeked.epoch);
-          this.sync?.runInOrder(() => this.adoptBundle(frame.bundle));
-        }
+      case 'keyBundle':
+        this.roomKeys.receive(frame.bundle);
         return;
-      }
       case 'caughtUp':
         if (bytesEqual(frame.room, room)) {
           this.fresh = true;
@@ -244,17 +233,27 @@ export class RoomMembership implements MembershipView {
   }
 
   private afterLogChange(): void {
-    const inFlight = this.inFlight;
-    if (inFlight && this.log.some((logged) => bytesEqual(logged.entry, inFlight.bytes))) {
-      // Taken: off the queue (in the record first), and only then is the next change signed, on the new head.
-      this.inFlight = null;
-      this.background(this.dequeue(inFlight.id).then(() => this.flush()));
+    // A queued change the log now holds was taken (whichever head it was signed on): off the queue, in the record
+    // first, and only then is the next change signed, on the new head.
+    const taken = this.pendingValue.find((p) => this.inLog(p));
+    if (taken) {
+      if (this.inFlight === taken.id) this.inFlight = null;
+      this.background(this.dequeue(taken.id).then(() => this.afterLogChange()));
+      return;
     }
     this.queueAutomaticChanges();
     this.flush();
-    this.maybeRotate();
+    this.roomKeys.maybeRotate();
     this.sync?.writesMayResume();
     this.emit();
+  }
+
+  /** True if the log holds this device's `change` (same author, kind, subject and time: what it signed). */
+  private inLog(change: PendingChange): boolean {
+    return this.stateValue.changes.some(
+      (c) =>
+        c.author === this.me && c.kind === change.kind && c.subject === change.subject && c.at === change.at,
+    );
   }
 
   /**
@@ -316,7 +315,7 @@ export class RoomMembership implements MembershipView {
         return;
       }
       if (!connection.send({ type: 'membershipChange', entry: bytes })) return;
-      this.inFlight = { id: change.id, bytes };
+      this.inFlight = change.id;
     }
   }
 
@@ -334,16 +333,22 @@ export class RoomMembership implements MembershipView {
       case 'not_a_member': {
         if (!inFlight) return;
         this.inFlight = null;
-        const change = this.pendingValue.find((p) => p.id === inFlight.id);
+        const change = this.pendingValue.find((p) => p.id === inFlight);
         if (change) this.background(this.refuse(change, frame.message).then(() => this.flush()));
         return;
       }
       case 'key_bundle_conflict':
       case 'epoch_stale':
       case 'key_bundle_invalid':
-        // Another member's key was kept first, or the room moved on: its KEY_BUNDLE arrives, or a later epoch is due.
-        this.filedEpoch = -1;
-        this.maybeRotate();
+        this.roomKeys.refused();
+        return;
+      case 'rate_limited':
+      case 'storage_failed':
+      case 'shutting_down':
+        // Not refused, only not done: try the change (and the key, if one was being filed) again shortly.
+        this.inFlight = null;
+        this.roomKeys.putOff();
+        this.scheduleRetry();
         return;
     }
   }
@@ -374,6 +379,7 @@ export class RoomMembership implements MembershipView {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.flush();
+      this.roomKeys.maybeRotate();
     }, STALE_RETRY_MS);
   }
 
@@ -390,75 +396,6 @@ export class RoomMembership implements MembershipView {
     });
     this.pendingWrites = run.catch(() => undefined);
     return run;
-  }
-
-  /**
-   * The log is in an epoch the relay has no key for: the manager's device files one at once, any other member's
-   * after a delay (the relay keeps the first). Epoch 0's key already exists (the starter made it with the room).
-   */
-  private maybeRotate(): void {
-    const epoch = this.stateValue.epoch;
-    if (!this.needsBundle(epoch)) return;
-    if (this.stateValue.manager === this.me) {
-      this.fileBundle(epoch);
-      return;
-    }
-    if (this.rotateTimer && this.rotateTimerEpoch === epoch) return;
-    if (this.rotateTimer) clearTimeout(this.rotateTimer);
-    this.rotateTimerEpoch = epoch;
-    this.rotateTimer = setTimeout(() => {
-      this.rotateTimer = null;
-      if (this.needsBundle(epoch)) this.fileBundle(epoch);
-    }, ROTATE_DELAY_MS);
-  }
-
-  private needsBundle(epoch: number): boolean {
-    return (
-      this.fresh &&
-      this.hasLog &&
-      this.stateValue.epoch === epoch &&
-      this.stateValue.members.has(this.me) &&
-      this.bundleEpoch < epoch &&
-      this.filedEpoch < epoch &&
-      this.opts.connection.status === 'online'
-    );
-  }
-
-  private fileBundle(epoch: number): void {
-    const { keyring, keys, room, connection } = this.opts;
-    const key = keys.get(epoch) ?? newSymmetricKey();
-    const earlier = new Map([...keys].filter(([e]) => e < epoch));
-    const recipients: KeyRecipient[] = [];
-    for (const [identity, boxPublic] of this.stateValue.members) {
-      recipients.push({ identity: fromHex(identity), boxPublic });
-      for (const box of this.sync?.linkedBoxKeys(identity) ?? []) {
-        recipients.push({ identity: fromHex(identity), boxPublic: box });
-      }
-    }
-    const bundle = makeKeyBundle({ room, epoch, signer: keyring, key, earlier, recipients });
-    if (connection.send({ type: 'putKeyBundle', bundle })) this.filedEpoch = epoch;
-  }
-
-  /**
-   * A key bundle from the relay: signed by a device of someone who belonged in its epoch, with a share for this
-   * device. Its keys are stored in the room's record, then used (database first).
-   */
-  private async adoptBundle(bytes: Uint8Array): Promise<void> {
-    const { keyring, keys, room } = this.opts;
-    const opened = openKeyBundle(bytes, room, keyring);
-    if (!opened.ok) return; // not sealed to this device (not yet a member of the log), or not a bundle at all
-    const signer = this.sync?.deviceIdentity(toHex(opened.signer)) ?? null;
-    if (!signer || !membersAtEpoch(this.stateValue, opened.epoch).has(signer)) {
-      console.warn('hearth: refused a room key from someone who did not belong to the conversation then');
-      return;
-    }
-    const merged = new Map(keys);
-    for (const [epoch, key] of opened.keys) if (!merged.has(epoch)) merged.set(epoch, key);
-    if (merged.size === keys.size) return;
-    await this.opts.store.saveKeys(merged);
-    for (const [epoch, key] of merged) keys.set(epoch, key);
-    this.sync?.keysChanged();
-    this.emit();
   }
 
   private emit(): void {
