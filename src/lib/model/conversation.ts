@@ -332,7 +332,12 @@ export class Conversation {
           keys.push(key);
       }
     }
-    return keys.map((key) => participantOf(sources, key, manager));
+    // Someone who rejoined from a new device is one participant: the key they replaced no longer stands for anyone.
+    const people = this.people();
+    const replaced = new Set(
+      keys.map((key) => people.get(key)?.replaces).filter((k): k is string => k !== undefined),
+    );
+    return keys.filter((key) => !replaced.has(key)).map((key) => participantOf(sources, key, manager));
   }
 
   /**
@@ -341,8 +346,10 @@ export class Conversation {
    */
   get needsNickname(): boolean {
     if (this.currentRecord.nickname !== undefined || !this.membership.hasLog) return false;
+    // The key this person rejoined in place of is their own old one, not a stranger.
+    const { replaces } = this.currentRecord;
     return [...this.membership.state.members.keys()].some(
-      (key) => key !== this.me && this.contacts.get(key) === undefined,
+      (key) => key !== this.me && key !== replaces && this.contacts.get(key) === undefined,
     );
   }
 
