@@ -335,7 +335,9 @@ export class Conversation {
     for (const [key, box] of members) {
       const person = people.get(key);
       if (key === this.me || !person) continue;
-      const joined = changes.filter((c) => c.subject === key && (c.kind === 'add' || c.kind === 'create')).at(-1);
+      const joined = changes
+        .filter((c) => c.subject === key && (c.kind === 'add' || c.kind === 'create'))
+        .at(-1);
       out.push({
         key,
         box: toHex(box),

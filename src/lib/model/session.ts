@@ -361,7 +361,8 @@ export class Session {
   private colleagues(): Map<string, Contact> {
     const out = new Map<string, Contact>();
     for (const practice of this.practices()) {
-      for (const colleague of practice.colleagues()) if (!out.has(colleague.key)) out.set(colleague.key, colleague);
+      for (const colleague of practice.colleagues())
+        if (!out.has(colleague.key)) out.set(colleague.key, colleague);
     }
     return out;
   }
