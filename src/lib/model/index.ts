@@ -13,6 +13,7 @@ export { backupFileProtection, restoreFromBackup } from './backup';
 export { BackupError, type BackupProgress } from '../sync';
 export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
+export { inviteKind } from './inviteLink';
 export { DeviceLinkRequest } from './linkThisDevice';
 export { DeviceError, type DeviceEvent, type DeviceView } from './devices';
 export { Notifications, NotificationError, type NotificationProblem } from './notifications';
@@ -30,7 +31,8 @@ export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';
-export type { Profile, Settings } from './schemas';
+export type { Contact, Profile, Settings } from './schemas';
+export type { Participant } from './membershipView';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
 export {
