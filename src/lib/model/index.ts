@@ -13,7 +13,6 @@ export { backupFileProtection, restoreFromBackup } from './backup';
 export { BackupError, type BackupProgress } from '../sync';
 export { deliverPendingRevocation, pendingRevocation, type Revocation } from './revocation';
 export { Session } from './session';
-export { inviteKind } from './inviteLink';
 export { DeviceLinkRequest } from './linkThisDevice';
 export { DeviceError, type DeviceEvent, type DeviceView } from './devices';
 export { Notifications, NotificationError, type NotificationProblem } from './notifications';
@@ -35,6 +34,8 @@ export type { Contact, Profile, Settings } from './schemas';
 export type { Participant } from './membershipView';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
+/** What an invite link is for, from the link alone: lets the invite page offer a therapist's account for a practice. */
+export { fragmentKind as inviteKind } from '../sync';
 export {
   CONVERSATION_PAGE_ITEMS,
   MAX_MESSAGE_CHARS,

@@ -89,6 +89,17 @@ export function encodeInviteFragment(link: InviteLink): string {
   return link.kind === 'practice' ? `${base}.${PRACTICE_SUFFIX}` : base;
 }
 
+/**
+ * What a fragment says the invite is for, from its shape alone (no keys are decoded, so it works before the crypto
+ * library has loaded). Only a hint for the invite page: the opened invite's signed `kind` is what counts.
+ */
+export function fragmentKind(fragment: string): InviteLink['kind'] {
+  const parts = fragment.replace(/^#/, '').split('.');
+  return parts.length === 4 && `${parts[0]}.` === LINK_PREFIX && parts[3] === PRACTICE_SUFFIX
+    ? 'practice'
+    : 'conversation';
+}
+
 /** Parse a fragment; throws `InviteError('malformed')` for anything that is not a whole v1 invite. */
 export function decodeInviteFragment(fragment: string): InviteLink {
   const text = fragment.replace(/^#/, '');

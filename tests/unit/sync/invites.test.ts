@@ -14,6 +14,7 @@ import { claimSignedBytes, withDomain } from '$lib/protocol/signedPayloads';
 import {
   decodeInviteFragment,
   encodeInviteFragment,
+  fragmentKind,
   InviteError,
   inviteAddress,
   newInviteSecret,
@@ -87,6 +88,9 @@ describe('invite links', () => {
     const fragment = encodeInviteFragment(link);
     expect(fragment.endsWith('.practice')).toBe(true);
     expect(decodeInviteFragment(fragment)).toEqual(link);
+    expect(fragmentKind(`#${fragment}`)).toBe('practice');
+    expect(fragmentKind(encodeInviteFragment({ ...link, kind: 'conversation' }))).toBe('conversation');
+    expect(fragmentKind('v1.practice')).toBe('conversation');
   });
 
   it('keeps the fragment safe to put in a URL', () => {
