@@ -100,7 +100,9 @@ export class MembershipError extends Error {
       | 'already_a_participant'
       | 'linked_device'
       | 'invalid_topic'
-      | 'invalid_nickname',
+      | 'invalid_nickname'
+      | 'invalid_name'
+      | 'not_a_professional',
     message: string,
   ) {
     super(message);
@@ -296,6 +298,60 @@ export class Conversation {
     return typeof topic === 'string' ? topic : '';
   }
 
+  /**
+   * True when this room is a practice: its members are the practice's professionals and its manager the
+   * administrator. The room's record says so when this device made it or joined it by a signed invite; otherwise
+   * (learnt of from the relay's room list, or from before practices) the document its starter wrote does.
+   */
+  get isPractice(): boolean {
+    const { kind } = this.currentRecord;
+    if (kind) return kind === 'practice';
+    return this.doc.getMap('meta').get('kind') === 'practice';
+  }
+
+  /** A practice's name, as its starter wrote it (or as the invite said, until the document arrives). */
+  get practiceName(): string {
+    const name = this.doc.getMap('meta').get('practiceName');
+    return typeof name === 'string' && name.length > 0 ? name : this.currentRecord.label;
+  }
+
+  /** Write what makes this room a practice into its document (its starter, once, when setting it up). */
+  async describePractice(name: string): Promise<void> {
+    this.requireManager();
+    await this.commit(() => {
+      const meta = this.doc.getMap('meta');
+      meta.set('kind', 'practice');
+      meta.set('practiceName', name);
+    });
+  }
+
+  /**
+   * The other professionals of this practice, as contacts (source `practice`): the log's members who have introduced
+   * themselves. Empty unless this is a practice this person is still in, so leaving or being removed ends them.
+   */
+  colleagues(): Contact[] {
+    if (!this.isPractice || !this.isMember || !this.membership.hasLog) return [];
+    const people = this.people();
+    const { members, changes } = this.membership.state;
+    const out: Contact[] = [];
+    for (const [key, box] of members) {
+      const person = people.get(key);
+      if (key === this.me || !person) continue;
+      const joined = changes
+        .filter((c) => c.subject === key && (c.kind === 'add' || c.kind === 'create'))
+        .at(-1);
+      out.push({
+        key,
+        box: toHex(box),
+        name: person.name,
+        role: person.role,
+        source: 'practice',
+        at: joined?.at ?? this.currentRecord.createdAt,
+      });
+    }
+    return out;
+  }
+
   /** The manager's identity key (hex): the log's, or for a conversation from before logs, its creator. */
   get manager(): string | null {
     if (this.membership.hasLog) return this.membership.state.manager;
@@ -345,7 +401,8 @@ export class Conversation {
    * their own name): until then they are not introduced to the others.
    */
   get needsNickname(): boolean {
-    if (this.currentRecord.nickname !== undefined || !this.membership.hasLog) return false;
+    // A practice's professionals appear in its directory under their own names.
+    if (this.currentRecord.nickname !== undefined || !this.membership.hasLog || this.isPractice) return false;
     // The key this person rejoined in place of is their own old one, not a stranger.
     const { replaces } = this.currentRecord;
     return [...this.membership.state.members.keys()].some(
@@ -470,6 +527,8 @@ export class Conversation {
    */
   contactCandidates(): Contact[] {
     const out: Contact[] = [];
+    // A practice's professionals are contacts only while both are in it (see `colleagues`), never kept.
+    if (this.isPractice) return out;
     const people = this.people();
     const { creator, inviter } = this.currentRecord;
     if (creator && toHex(fromBase64Url(creator)) === this.me) {
@@ -824,7 +883,7 @@ export class Conversation {
       const trail = [this.auditEntry(started ? 'created' : 'joined')];
       if (replaces) trail.push(this.auditEntry('key-changed', replaces));
       this.doc.getArray('audit').push(trail);
-      if (this.profile.role === 'therapist' && !this.topic && !this.membership.hasLog) {
+      if (this.profile.role === 'therapist' && !this.topic && !this.membership.hasLog && !this.isPractice) {
         this.doc.getMap('meta').set('topic', `Messages with ${this.profile.name}`);
       }
     });

@@ -22,6 +22,8 @@ export const CONVERSATIONS_LOADED_MARK = 'hearth:conversations-loaded';
 export class ConversationIndex {
   private readonly loader: RoomLoader<Conversation>;
   private readonly summaries: SummaryStore;
+  /** Practice rooms known only from their document (see `hide`); those known from their record are left out too. */
+  private readonly practices = new Set<string>();
 
   constructor(
     records: RecordStore,
@@ -37,7 +39,7 @@ export class ConversationIndex {
         const conversation = await open(record);
         // Summarising a long conversation takes a moment: what the person is looking at comes first.
         await backgroundTurn();
-        this.summaries.track(conversation);
+        if (!conversation.isPractice) this.summaries.track(conversation);
         return conversation;
       },
       () => {
@@ -58,10 +60,9 @@ export class ConversationIndex {
     return this.loader.load(record);
   }
 
-  /** The conversations list, most recent activity first. */
+  /** The conversations list, most recent activity first. Practices are rooms too, but never in it. */
   list(): ConversationListItem[] {
-    return this.loader
-      .all()
+    return this.conversationRecords()
       .map((record) => listItem(record, this.summaries.get(record.room)))
       .sort(byLatestActivity);
   }
@@ -69,12 +70,31 @@ export class ConversationIndex {
   /** The list row of one conversation. */
   item(room: string): ConversationListItem | undefined {
     const record = this.loader.record(room);
-    return record ? listItem(record, this.summaries.get(room)) : undefined;
+    return record && !this.isPractice(record) ? listItem(record, this.summaries.get(room)) : undefined;
   }
 
   /** How many conversations this device has. */
   get size(): number {
-    return this.loader.all().length;
+    return this.conversationRecords().length;
+  }
+
+  /**
+   * Leave a room out of the list from now on, and delete its summary: its document says it is a practice (it was
+   * learnt of from the relay's room list, so its record did not say).
+   */
+  hide(room: string): void {
+    if (this.practices.has(room)) return;
+    this.practices.add(room);
+    void this.summaries.forget(room);
+    this.changed();
+  }
+
+  private isPractice(record: RoomRecord): boolean {
+    return record.kind === 'practice' || this.practices.has(record.room);
+  }
+
+  private conversationRecords(): RoomRecord[] {
+    return this.loader.all().filter((record) => !this.isPractice(record));
   }
 
   has(room: string): boolean {

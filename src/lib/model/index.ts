@@ -30,9 +30,12 @@ export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
 export type { MessageState } from './messageState';
-export type { Profile, Settings } from './schemas';
+export type { Contact, Profile, Settings } from './schemas';
+export type { Participant } from './membershipView';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
+/** What an invite link is for, from the link alone: lets the invite page offer a therapist's account for a practice. */
+export { fragmentKind as inviteKind } from '../sync';
 export {
   CONVERSATION_PAGE_ITEMS,
   MAX_MESSAGE_CHARS,

@@ -20,6 +20,10 @@ export const PendingMembershipChange = z.object({
   at: z.number(),
 });
 
+/** A room holds a conversation, or a practice's directory of professionals. */
+export const ROOM_KINDS = ['conversation', 'practice'] as const;
+export type RoomKind = (typeof ROOM_KINDS)[number];
+
 /** What this device keeps about a room: its keys and who it trusts there. Stored encrypted. */
 export const RoomRecord = z.object({
   room: z.string().regex(/^[0-9a-f]{32}$/),
@@ -61,6 +65,12 @@ export const RoomRecord = z.object({
    * absent while they have not chosen.
    */
   nickname: z.string().min(1).max(MAX_NAME_CHARS).nullable().optional(),
+  /**
+   * What the room is: a conversation, or a practice (its members are the practice's professionals, its manager the
+   * administrator). Set when this device made the room or joined it by a signed invite; absent for a room from before
+   * practices, or one learnt of by the relay's room list, until its document says.
+   */
+  kind: z.enum(ROOM_KINDS).optional(),
 });
 export type RoomRecord = z.infer<typeof RoomRecord>;
 
@@ -142,8 +152,11 @@ export const TopicEntry = z.object({
 });
 export type TopicEntry = z.infer<typeof TopicEntry>;
 
-/** How someone became a contact: they invited this person, or took one of this person's invites. */
-export const CONTACT_SOURCES = ['invited-me', 'accepted-my-invite'] as const;
+/**
+ * How someone became a contact: they invited this person, took this person's invite, or are a
+ * professional of the same practice (never stored: it lasts exactly as long as both are in the practice).
+ */
+export const CONTACT_SOURCES = ['invited-me', 'accepted-my-invite', 'practice'] as const;
 
 /** Someone this person can add to a conversation. Stored encrypted, in the record `contacts`. */
 export const Contact = z.object({

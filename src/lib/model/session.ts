@@ -1,4 +1,4 @@
-import { INVITE_TTL_MS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import { INVITE_TTL_MS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
 import type { FrameOf } from '../protocol/frames';
 import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import type { HearthDb } from '../store/db';
@@ -6,6 +6,7 @@ import {
   decodeInviteFragment,
   encodeInviteFragment,
   inviteAddress,
+  InviteError,
   newInviteSecret,
   newRoom,
   openInvite,
@@ -25,7 +26,7 @@ import {
   type Keyring,
 } from '../sync';
 import { Contacts } from './contacts';
-import { Conversation, MembershipError } from './conversation';
+import { Conversation, MembershipError, type ContactLookup } from './conversation';
 import { ConversationIndex } from './conversationIndex';
 import { Devices, type DeviceEvent } from './devices';
 import { relayUrl } from './relayUrl';
@@ -52,8 +53,10 @@ export class Session {
   /** Content-free push notifications for this device, and the person's choice about them. */
   readonly notifications: Notifications;
   private readonly listeners = new Set<() => void>();
-  /** The people this person can add to conversations. */
+  /** The contacts this person keeps (everyone but their practice's professionals, who come from the practice). */
   private readonly contactBook: Contacts;
+  /** Every contact, kept or from a practice: what conversations check additions and names against. */
+  private readonly contactLookup: ContactLookup = { get: (key) => this.contact(key) };
   /** Rooms the relay lists, opened one list at a time so a room is never opened twice. */
   private roomLists: Promise<void> = Promise.resolve();
   private closed = false;
@@ -206,6 +209,7 @@ export class Session {
       inviteLink: link,
       log: [],
       pendingMembership: [],
+      kind: 'conversation',
     };
     await this.records.put(`room:${record.room}`, 'room', record);
     await this.openRoom(record);
@@ -226,12 +230,9 @@ export class Session {
     const { record } = conversation;
     const roomKey = record.keys[record.epoch];
     if (!roomKey) throw new Error('This device does not hold the conversation key.');
-    const { secret, link } = await this.fileInvite(
-      fromHex(roomId),
-      record.epoch,
-      fromBase64Url(roomKey),
+    const { secret, link } = await this.fileInvite(fromHex(roomId), record.epoch, fromBase64Url(roomKey), {
       replaces,
-    );
+    });
     await conversation.updateRecord({
       ...conversation.record,
       inviteSecrets: [...record.inviteSecrets, toBase64Url(secret)],
@@ -241,13 +242,17 @@ export class Session {
     return link;
   }
 
-  /** Seal an invite to a room under a fresh one-time secret and file it at the relay; returns the link. */
+  /**
+   * Seal an invite to a room under a fresh one-time secret and file it at the relay; returns the link. With
+   * `practiceName` it is an invite to join this person's practice.
+   */
   private async fileInvite(
     room: Uint8Array,
     epoch: number,
     roomKey: Uint8Array,
-    replaces?: string,
+    { replaces, practiceName }: { replaces?: string; practiceName?: string } = {},
   ): Promise<{ secret: Uint8Array; link: string }> {
+    const kind = practiceName === undefined ? 'conversation' : 'practice';
     const secret = newInviteSecret();
     const expiresAt = Date.now() + INVITE_TTL_MS;
     const box = sealInvite(
@@ -266,6 +271,8 @@ export class Session {
         },
         expiresAt,
         ...(replaces ? { replaces } : {}),
+        kind,
+        ...(practiceName === undefined ? {} : { practiceName }),
       },
       this.keyring,
     );
@@ -276,7 +283,8 @@ export class Session {
       (f) => bytesEqual(f.inviteId, inviteId),
       inviteId,
     );
-    const link = `${window.location.origin}/invite#${encodeInviteFragment({ secret, inviter: this.keyring.signPublic })}`;
+    const fragment = encodeInviteFragment({ secret, inviter: this.keyring.signPublic, kind });
+    const link = `${window.location.origin}/invite#${fragment}`;
     return { secret, link };
   }
 
@@ -295,6 +303,10 @@ export class Session {
       inviteId,
     );
     const payload = openInvite(link, fetched.box);
+    const practice = payload.kind === 'practice';
+    if (practice && this.profile.role !== 'therapist') {
+      throw new InviteError('professionals_only', "A practice's invite is for a professional's account.");
+    }
     const existing = this.index.has(payload.room);
     const { signature } = signClaim(link.secret, this.keyring.identity);
     await this.connection.request(
@@ -311,7 +323,7 @@ export class Session {
       creator: payload.inviter.signPublic,
       inviteSecrets: [toBase64Url(link.secret)],
       createdAt: Date.now(),
-      label: payload.inviter.name,
+      label: (practice ? payload.practiceName : undefined) ?? payload.inviter.name,
       inviteLink: '',
       inviter: {
         name: payload.inviter.name,
@@ -322,6 +334,7 @@ export class Session {
       ...(payload.replaces ? { replaces: payload.replaces } : {}),
       log: [],
       pendingMembership: [],
+      kind: payload.kind,
     };
     // openInvite has checked the inviter's signature against the key in the link, and the payload's shape.
     await this.records.put(`room:${record.room}`, 'room', record);
@@ -329,9 +342,89 @@ export class Session {
     return record.room;
   }
 
-  /** The people this person can add to a conversation (see `Contacts`), by name. */
+  /**
+   * The people this person can add to a conversation, by name: those they keep (see `Contacts`) and the other
+   * professionals of their practices (source `practice`), while both are in the practice.
+   */
   contacts(): Contact[] {
-    return this.contactBook.list();
+    const kept = this.contactBook.list();
+    const colleagues = [...this.colleagues().values()].filter((c) => !this.contactBook.has(c.key));
+    return [...kept, ...colleagues].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** One contact, kept or from a practice. */
+  private contact(key: string): Contact | undefined {
+    return this.contactBook.get(key) ?? this.colleagues().get(key);
+  }
+
+  /** The other professionals of every practice this person is in, by key. */
+  private colleagues(): Map<string, Contact> {
+    const out = new Map<string, Contact>();
+    for (const practice of this.practices()) {
+      for (const colleague of practice.colleagues())
+        if (!out.has(colleague.key)) out.set(colleague.key, colleague);
+    }
+    return out;
+  }
+
+  /**
+   * The practices this person is in (loaded; they load behind the list like conversations), oldest first. A practice
+   * is a room like a conversation: its manager is the administrator, its members the professionals.
+   */
+  practices(): Conversation[] {
+    return [...this.conversations.values()]
+      .filter((c) => c.isPractice && c.isMember)
+      .sort((a, b) => a.record.createdAt - b.record.createdAt);
+  }
+
+  /** True when `room` is a practice, not a conversation. */
+  isPractice(room: string): boolean {
+    return this.conversations.get(room)?.isPractice ?? false;
+  }
+
+  /**
+   * Set up a practice named `name`, with this person (a therapist) as its administrator. Needs the relay; resolves
+   * with the practice's room id once its log has started. Throws `MembershipError` (`invalid_name`,
+   * `not_a_professional`), `RelayError('offline')`, `RelayError('not_identity')` on a linked device.
+   */
+  async startPractice(name: string): Promise<string> {
+    this.requireIdentity();
+    const text = name.trim();
+    if (text.length === 0 || text.length > MAX_NAME_CHARS) {
+      throw new MembershipError('invalid_name', `A practice's name has 1 to ${MAX_NAME_CHARS} characters.`);
+    }
+    if (this.profile.role !== 'therapist') {
+      throw new MembershipError('not_a_professional', "A practice is set up from a professional's account.");
+    }
+    const practice = await this.startRoom({ kind: 'practice', label: text });
+    await practice.describePractice(text);
+    return practice.room;
+  }
+
+  /**
+   * A one-time invite link for a professional to join this practice (administrator only). Whoever opens it makes a
+   * therapist's account, or joins with the one they have; the administrator's device then adds them to the log.
+   */
+  async invitePractice(room: string): Promise<string> {
+    const practice = this.conversations.get(room);
+    if (!practice?.isPractice) throw new Error('This practice is not on this device.');
+    this.requireIdentity();
+    if (!practice.canManage) {
+      throw new MembershipError('not_manager', "Only the practice's administrator can invite professionals.");
+    }
+    await this.waitForRelay();
+    const { record } = practice;
+    const roomKey = record.keys[record.epoch];
+    if (!roomKey) throw new Error('This device does not hold the practice key.');
+    const { secret, link } = await this.fileInvite(fromHex(room), record.epoch, fromBase64Url(roomKey), {
+      practiceName: practice.practiceName,
+    });
+    await practice.updateRecord({
+      ...practice.record,
+      inviteSecrets: [...practice.record.inviteSecrets, toBase64Url(secret)],
+    });
+    practice.trustInvite(secret);
+    return link;
   }
 
   /**
@@ -347,10 +440,18 @@ export class Session {
       throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
     }
     const people = contactKeys.map((key) => {
-      const contact = this.contactBook.get(key);
+      const contact = this.contact(key);
       if (!contact) throw new MembershipError('not_a_contact', 'You can only add your own contacts.');
       return contact;
     });
+    const conversation = await this.startRoom({ kind: 'conversation', label: '' });
+    await conversation.setTopic(text);
+    for (const person of people) await conversation.addParticipant(person.key);
+    return conversation.room;
+  }
+
+  /** Create a room this person manages, and wait until its membership log has started. Needs the relay. */
+  private async startRoom({ kind, label }: Pick<RoomRecord, 'kind' | 'label'>): Promise<Conversation> {
     await this.waitForRelay();
     const { room, roomKey } = newRoom();
     await this.connection.request(
@@ -366,14 +467,14 @@ export class Session {
       creator: toBase64Url(this.keyring.signPublic),
       inviteSecrets: [],
       createdAt: Date.now(),
+      label,
+      kind,
     });
     await this.records.put(`room:${record.room}`, 'room', record);
     const conversation = await this.openRoom(record);
     // The starter's device starts the log by itself once subscribed (see RoomMembership).
     await conversation.whenLogReaches(1, RELAY_WAIT_MS);
-    await conversation.setTopic(text);
-    for (const person of people) await conversation.addParticipant(person.key);
-    return record.room;
+    return conversation;
   }
 
   /**
@@ -414,10 +515,12 @@ export class Session {
     }
   }
 
-  /** Conversations, most recent activity first. */
+  /** Conversations, most recent activity first (practices are rooms too, but not conversations). */
   list(): Conversation[] {
     const lastActivity = (c: Conversation) => c.messages().at(-1)?.at ?? c.record.createdAt;
-    return [...this.conversations.values()].sort((a, b) => lastActivity(b) - lastActivity(a));
+    return [...this.conversations.values()]
+      .filter((c) => !c.isPractice)
+      .sort((a, b) => lastActivity(b) - lastActivity(a));
   }
 
   /**
@@ -475,19 +578,33 @@ export class Session {
       record,
       this.profile,
       (next) => this.records.put(`room:${next.room}`, 'room', next),
-      this.contactBook,
+      this.contactLookup,
     );
     conversation.onChange(() => {
+      this.notePractice(conversation);
       this.notify();
       this.learnContacts(conversation).catch((error) =>
         console.warn('hearth: could not keep a contact', error),
       );
     });
     await conversation.open();
+    this.notePractice(conversation);
     if (this.closed) conversation.close();
     else this.conversations.set(record.room, conversation);
     this.notify();
     return conversation;
+  }
+
+  /**
+   * A room learnt of from the relay's room list whose document says it is a practice: keep that in its record, so
+   * the next unlock leaves it out of the list before it loads, and take it out of the list now.
+   */
+  private notePractice(conversation: Conversation): void {
+    if (conversation.record.kind || !conversation.isPractice) return;
+    this.index.hide(conversation.room);
+    conversation
+      .updateRecord({ ...conversation.record, kind: 'practice' })
+      .catch((error) => console.warn('hearth: could not note a practice', error));
   }
 
   private notify(): void {

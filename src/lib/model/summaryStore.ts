@@ -89,6 +89,25 @@ export class SummaryStore {
     return written;
   }
 
+  /**
+   * Stop summarising a room and delete what is stored of it: it turned out to be a practice, which the
+   * conversations list never shows.
+   */
+  forget(room: string): Promise<void> {
+    this.tracked.get(room)?.off();
+    this.tracked.delete(room);
+    this.due.delete(room);
+    this.summaries.delete(room);
+    const ids = [summaryId(room), recentId(room)];
+    for (const id of ids) this.stored.delete(id);
+    this.writes = this.writes
+      .then(() => this.records.remove(ids))
+      .catch((error: unknown) =>
+        console.warn('hearth: could not delete a summary', error instanceof Error ? error.name : error),
+      );
+    return this.writes;
+  }
+
   private schedule(room: string): void {
     this.due.add(room);
     this.timer ??= setTimeout(() => void this.flush(), SUMMARY_DELAY_MS);

@@ -38,6 +38,7 @@ export type { RoomTrust } from './memberTrust';
 export {
   decodeInviteFragment,
   encodeInviteFragment,
+  fragmentKind,
   InviteError,
   inviteAddress,
   newInviteSecret,

@@ -42,11 +42,21 @@ export const InvitePayload = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /**
+   * What the room is. A practice invite asks a professional to join the inviter's practice (the invitee needs a
+   * therapist's account); invites from before practices are all to conversations.
+   */
+  kind: z.enum(['conversation', 'practice']).default('conversation'),
+  /** The practice's name, for a practice invite: shown before the practice's own document arrives. */
+  practiceName: z.string().min(1).max(MAX_NAME_CHARS).optional(),
 });
 export type InvitePayload = z.infer<typeof InvitePayload>;
 
-/** Why an invite link cannot be used, in codes the UI words for people. */
-export type InviteProblem = 'malformed' | 'tampered' | 'expired';
+/**
+ * Why an invite link cannot be used, in codes the UI words for people. `professionals_only`: a practice invite
+ * opened on a client's account.
+ */
+export type InviteProblem = 'malformed' | 'tampered' | 'expired' | 'professionals_only';
 
 export class InviteError extends Error {
   constructor(
@@ -58,17 +68,36 @@ export class InviteError extends Error {
   }
 }
 
-/** The two halves of an invite link's fragment: the one-time secret and the inviter's signing key. */
+/**
+ * The parts of an invite link's fragment: the one-time secret, the inviter's signing key, and what the invite is
+ * for. `kind` only lets the invite page offer the right account before the sealed invite can be read (that needs an
+ * account); the signed payload's own `kind` is what counts once it is opened.
+ */
 export interface InviteLink {
   secret: Uint8Array;
   inviter: Uint8Array;
+  kind: 'conversation' | 'practice';
 }
 
 const LINK_PREFIX = 'v1.';
+/** Appended to a practice invite's fragment. */
+const PRACTICE_SUFFIX = 'practice';
 
 /** The fragment (after '#') of an invite link. The relay never sees it: browsers do not send fragments. */
 export function encodeInviteFragment(link: InviteLink): string {
-  return `${LINK_PREFIX}${toBase64Url(link.secret)}.${toBase64Url(link.inviter)}`;
+  const base = `${LINK_PREFIX}${toBase64Url(link.secret)}.${toBase64Url(link.inviter)}`;
+  return link.kind === 'practice' ? `${base}.${PRACTICE_SUFFIX}` : base;
+}
+
+/**
+ * What a fragment says the invite is for, from its shape alone (no keys are decoded, so it works before the crypto
+ * library has loaded). Only a hint for the invite page: the opened invite's signed `kind` is what counts.
+ */
+export function fragmentKind(fragment: string): InviteLink['kind'] {
+  const parts = fragment.replace(/^#/, '').split('.');
+  return parts.length === 4 && `${parts[0]}.` === LINK_PREFIX && parts[3] === PRACTICE_SUFFIX
+    ? 'practice'
+    : 'conversation';
 }
 
 /** Parse a fragment; throws `InviteError('malformed')` for anything that is not a whole v1 invite. */
@@ -76,12 +105,13 @@ export function decodeInviteFragment(fragment: string): InviteLink {
   const text = fragment.replace(/^#/, '');
   const parts = text.startsWith(LINK_PREFIX) ? text.slice(LINK_PREFIX.length).split('.') : [];
   try {
-    if (parts.length !== 2) throw new Error('wrong shape');
+    if (parts.length !== 2 && !(parts.length === 3 && parts[2] === PRACTICE_SUFFIX))
+      throw new Error('wrong shape');
     const secret = fromBase64Url(parts[0]);
     const inviter = fromBase64Url(parts[1]);
     if (secret.length !== INVITE_SECRET_BYTES || inviter.length !== PUBLIC_KEY_BYTES)
       throw new Error('wrong size');
-    return { secret, inviter };
+    return { secret, inviter, kind: parts.length === 3 ? 'practice' : 'conversation' };
   } catch {
     throw new InviteError('malformed', 'This invite link is incomplete or damaged.');
   }

@@ -28,6 +28,11 @@ export class RecordStore {
     await this.db.records.bulkPut(entries.map((e) => this.seal(e.id, e.kind, e.value)));
   }
 
+  /** Delete records (in one transaction). */
+  async remove(ids: string[]): Promise<void> {
+    await this.db.records.bulkDelete(ids);
+  }
+
   async get<T>(id: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const row = await this.db.records.get(id);
     return row ? this.open(row, schema) : undefined;

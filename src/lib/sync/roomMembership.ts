@@ -153,6 +153,11 @@ export class RoomMembership implements MembershipView {
     return memberStanding(this.stateValue, identity, seq);
   }
 
+  membersChanged(): void {
+    this.queueAutomaticChanges();
+    this.flush();
+  }
+
   holdsWrites(epoch: number): boolean {
     // A room without a log, or where this person is not (yet) a member of it, has no newer key coming.
     if (!this.hasLog || !this.stateValue.members.has(this.me)) return false;

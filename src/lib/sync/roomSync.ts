@@ -34,6 +34,8 @@ export interface MembershipView {
    * this device does not hold yet (someone left: nothing goes out under the key they had).
    */
   holdsWrites(epoch: number): boolean;
+  /** The relay's member list changed (someone claimed an invite): the manager's device writes them into the log. */
+  membersChanged(): void;
 }
 
 export interface RoomSyncOptions {
@@ -488,6 +490,7 @@ export class RoomSync {
           this.members = this.verifiedMemberSet(frame.members);
           // A DEVICES frame follows when there are any: MEMBERS alone means none.
           this.devices = this.withOwnDevice(new Map());
+          this.opts.membership?.membersChanged();
         }
         return;
       case 'devices':

@@ -86,6 +86,9 @@ export function handleError(error: unknown, context: ErrorContext): string {
   }
   if (error instanceof InviteError) {
     if (error.code === 'expired') return 'This invite has expired. Ask your therapist to send you a new one.';
+    if (error.code === 'professionals_only') {
+      return "This invite is for a practice's professionals, and this device holds a client's account. Open it on a device with a therapist's account, or on a new device to create one.";
+    }
     if (error.code === 'tampered') {
       return 'This invite link has been changed or damaged, so it cannot be trusted. Ask for a new link.';
     }

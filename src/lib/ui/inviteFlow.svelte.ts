@@ -1,4 +1,4 @@
-import type { Session } from '$lib/model';
+import { inviteKind, type Session } from '$lib/model';
 import { handleError } from './handleError';
 
 /**
@@ -9,6 +9,8 @@ class InviteFlow {
   fragment = $state('');
   state = $state<'idle' | 'joining' | 'joined' | 'failed'>('idle');
   error = $state('');
+  /** A practice invite asks a professional to join; a new person makes a therapist's account for it. */
+  kind = $derived(inviteKind(this.fragment));
 
   capture(hash: string): void {
     if (hash.length > 1 && hash !== `#${this.fragment}`) {

@@ -14,6 +14,7 @@ import { claimSignedBytes, withDomain } from '$lib/protocol/signedPayloads';
 import {
   decodeInviteFragment,
   encodeInviteFragment,
+  fragmentKind,
   InviteError,
   inviteAddress,
   newInviteSecret,
@@ -49,8 +50,9 @@ function inviteFrom(inviter: Keyring) {
       role: 'therapist',
     },
     expiresAt: NOW + INVITE_TTL_MS,
+    kind: 'conversation',
   };
-  const link: InviteLink = { secret, inviter: inviter.signPublic };
+  const link: InviteLink = { secret, inviter: inviter.signPublic, kind: 'conversation' };
   return { secret, payload, link, box: sealInvite(secret, payload, inviter) };
 }
 
@@ -70,15 +72,33 @@ describe('invite links', () => {
   });
 
   it('round-trips the secret and inviter key through the fragment', () => {
-    const link = { secret: newInviteSecret(), inviter: generateDeviceKeys().signPublic };
+    const link: InviteLink = {
+      secret: newInviteSecret(),
+      inviter: generateDeviceKeys().signPublic,
+      kind: 'conversation',
+    };
     const fragment = encodeInviteFragment(link);
     expect(fragment.startsWith('v1.')).toBe(true);
     expect(decodeInviteFragment(fragment)).toEqual(link);
     expect(decodeInviteFragment(`#${fragment}`)).toEqual(link);
   });
 
+  it('marks a practice invite in its fragment', () => {
+    const link: InviteLink = { secret: newInviteSecret(), inviter: randomBytes(32), kind: 'practice' };
+    const fragment = encodeInviteFragment(link);
+    expect(fragment.endsWith('.practice')).toBe(true);
+    expect(decodeInviteFragment(fragment)).toEqual(link);
+    expect(fragmentKind(`#${fragment}`)).toBe('practice');
+    expect(fragmentKind(encodeInviteFragment({ ...link, kind: 'conversation' }))).toBe('conversation');
+    expect(fragmentKind('v1.practice')).toBe('conversation');
+  });
+
   it('keeps the fragment safe to put in a URL', () => {
-    const fragment = encodeInviteFragment({ secret: newInviteSecret(), inviter: randomBytes(32) });
+    const fragment = encodeInviteFragment({
+      secret: newInviteSecret(),
+      inviter: randomBytes(32),
+      kind: 'practice',
+    });
     expect(fragment).toMatch(/^[A-Za-z0-9._-]+$/);
   });
 
@@ -94,6 +114,8 @@ describe('invite links', () => {
       `v1.${secret}`,
       `v1.${secret}.`,
       `v1.${secret}.${key}.${key}`,
+      `v1.${secret}.${key}.clinic`,
+      `v1.${secret}.${key}.practice.`,
       `v1.${secret}..${key}`,
       `v1.${secret.slice(0, -2)}.${key}`, // a secret cut short when the link was copied
       `v1.${secret}.${key.slice(0, -1)}`,
@@ -168,7 +190,11 @@ describe('invite links', () => {
   it('refuses an invite sealed for a different link secret', () => {
     const inviter = newKeyring();
     const { box } = inviteFrom(inviter);
-    const otherLink = { secret: newInviteSecret(), inviter: inviter.signPublic };
+    const otherLink: InviteLink = {
+      secret: newInviteSecret(),
+      inviter: inviter.signPublic,
+      kind: 'conversation',
+    };
     expect(problem(() => openInvite(otherLink, box, NOW))).toBe('tampered');
   });
 
