@@ -434,16 +434,18 @@ export class Conversation {
       throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
     }
     this.requireManager();
-    if (!this.membership.hasLog) {
+    const starting = this.membership.pending.some((p) => p.kind === 'create');
+    if (!this.membership.hasLog && !starting) {
       // A room from before logs (its creator's device starts one when next online): its topic lives in `meta`.
       await this.commit(() => this.doc.getMap('meta').set('topic', text));
       return;
     }
+    // While this person's start of the log is queued, the head they will stand on is its first entry.
     const entry: TopicEntry = {
       topic: text,
       by: this.me,
       at: Date.now(),
-      index: this.membership.state.length,
+      index: Math.max(this.membership.state.length, 1),
     };
     await this.commit(() => this.doc.getArray('topics').push([entry]));
   }
@@ -576,6 +578,11 @@ export class Conversation {
   /** True while the relay refuses this device the room (it left, or was removed). */
   get shutOut(): boolean {
     return this.accessLost;
+  }
+
+  /** Start the room's membership log with this person as its manager (a room this device just created). */
+  async startLog(): Promise<void> {
+    await this.membership.queue('create', this.keyring.identity);
   }
 
   /** Wait until the room's membership log has at least `length` entries (after starting a conversation). */

@@ -430,11 +430,12 @@ export class Session {
   /**
    * Start a conversation with `topic` and some of this person's contacts; this person manages it. Needs the relay
    * (to create the room and start its membership log); the contacts are added through the log and learn of it from
-   * their room list, with no invite link. Resolves with the room id once the log has started; the additions may still
-   * be pending (they go out in order, like messages). Throws `MembershipError`, or `RelayError('offline')`.
+   * their room list, with no invite link. Resolves with the room id once the log has started (or, if the relay is
+   * slow, once everything is queued); the additions may still be pending (they go out in order, like messages).
+   * Throws `MembershipError`, or `RelayError('offline')` / `RelayError('not_identity')` on a linked device.
    */
   async startConversation(topic: string, contactKeys: string[]): Promise<string> {
-    this.requireIdentity();
+    this.requireIdentity('Conversations are started');
     const text = topic.trim();
     if (text.length === 0 || text.length > MAX_TOPIC_CHARS) {
       throw new MembershipError('invalid_topic', `A topic has 1 to ${MAX_TOPIC_CHARS} characters.`);
@@ -472,8 +473,10 @@ export class Session {
     });
     await this.records.put(`room:${record.room}`, 'room', record);
     const conversation = await this.openRoom(record);
-    // The starter's device starts the log by itself once subscribed (see RoomMembership).
-    await conversation.whenLogReaches(1, RELAY_WAIT_MS);
+    // Durably queued: the log's start, which goes out like a message; what the caller queues next follows it.
+    await conversation.startLog();
+    // Usually the relay takes the start at once; if not, everything queued still goes out when it can.
+    await conversation.whenLogReaches(1, RELAY_WAIT_MS).catch(() => undefined);
     return conversation;
   }
 
@@ -541,8 +544,9 @@ export class Session {
   }
 
   /** An invite is signed with the identity's key, which only the first device holds. */
-  private requireIdentity(): void {
-    if (this.keyring.linked) throw new RelayError('not_identity', 'Invites are made on the first device.');
+  /** Invites and conversation changes are signed with the identity's key, which only the first device holds. */
+  private requireIdentity(what = 'Invites are made'): void {
+    if (this.keyring.linked) throw new RelayError('not_identity', `${what} on the first device.`);
   }
 
   /** Give a connection that is coming up a moment before a request that needs it reports "offline". */

@@ -248,14 +248,28 @@ export function foldMembership(
   entries: readonly LogEntry[],
   crypto: MembershipCrypto,
   creator?: Uint8Array,
-): {
+): FoldResult {
+  return extendMembership(emptyMembership(room), entries, crypto, creator);
+}
+
+export interface FoldResult {
   state: MembershipState;
   problem: { index: number; reason: MembershipRejection; message: string } | null;
-} {
-  let state = emptyMembership(room);
-  for (const [i, logged] of entries.entries()) {
+}
+
+/** Apply `entries`, the log's next ones, to `state`; stops at the first refused, as `foldMembership` does. */
+export function extendMembership(
+  from: MembershipState,
+  entries: readonly LogEntry[],
+  crypto: MembershipCrypto,
+  creator?: Uint8Array,
+): FoldResult {
+  let state = from;
+  for (const logged of entries) {
     const result = applyMembershipEntry(state, logged.entry, logged.afterSeq, crypto, creator);
-    if (!result.ok) return { state, problem: { index: i, reason: result.reason, message: result.message } };
+    if (!result.ok) {
+      return { state, problem: { index: state.length, reason: result.reason, message: result.message } };
+    }
     state = result.state;
   }
   return { state, problem: null };

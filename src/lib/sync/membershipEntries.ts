@@ -8,6 +8,13 @@ export const deviceMembershipCrypto: MembershipCrypto = {
   sha256: sha256Sync,
 };
 
+/**
+ * For refolding the copy of the log kept in the room's record: sealed under the device's storage key, it holds only
+ * entries whose signatures were checked when they arrived, so only the hash chain is recomputed (opening many
+ * conversations at once then costs no signature checks).
+ */
+export const keptLogCrypto: MembershipCrypto = { verify: () => true, sha256: sha256Sync };
+
 /** Sign a membership entry with the identity's key (`hearth-membership-v1`); returns the entry's bytes. */
 export function signMembershipEntry(body: MembershipBody, signSecret: Uint8Array): Uint8Array {
   const signature = signDetached(membershipSignedBytes(encodeMembershipBody(body)), signSecret);

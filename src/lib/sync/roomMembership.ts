@@ -2,8 +2,16 @@ import type { Frame, FrameOf, LogEntry } from '../protocol/frames';
 import { bytesEqual, fromHex, toHex } from '../protocol/hex';
 import type { MembershipKind } from '../protocol/membership';
 import type { Keyring } from './keyring';
-import { applyMembershipEntry, foldMembership, memberStanding, type MembershipState } from './membership';
-import { deviceMembershipCrypto, signMembershipEntry } from './membershipEntries';
+import {
+  applyMembershipEntry,
+  emptyMembership,
+  extendMembership,
+  foldMembership,
+  memberStanding,
+  type MembershipCrypto,
+  type MembershipState,
+} from './membership';
+import { deviceMembershipCrypto, keptLogCrypto, signMembershipEntry } from './membershipEntries';
 import { RoomKeys } from './roomKeys';
 import type { RelayConnection } from './relayConnection';
 import type { MembershipView, RoomSync } from './roomSync';
@@ -80,7 +88,7 @@ export class RoomMembership implements MembershipView {
     this.me = toHex(opts.keyring.identity.signPublic);
     this.log = opts.log;
     this.pendingValue = opts.pending;
-    this.stateValue = this.fold(opts.log);
+    this.stateValue = this.fold(opts.log, keptLogCrypto);
     this.roomKeys = new RoomKeys({
       connection: opts.connection,
       keyring: opts.keyring,
@@ -218,19 +226,33 @@ export class RoomMembership implements MembershipView {
     if (frame.from === 0) log = frame.entries;
     else if (frame.from === this.log.length) log = [...this.log, ...frame.entries];
     else return; // not in step with this subscription: the next subscription sends the whole log again
+    // Entries this device already holds (checked when they first came) are not checked again; only the rest are.
+    const kept = this.problemFree && startsWith(log, this.log) ? this.log.length : 0;
+    const { state, problem } = extendMembership(
+      kept > 0 ? this.stateValue : emptyMembership(toHex(this.opts.room)),
+      log.slice(kept),
+      deviceMembershipCrypto,
+      this.opts.creator ?? undefined,
+    );
     this.log = log;
-    this.stateValue = this.fold(log);
+    this.stateValue = state;
+    this.refusedLog = problem ? `entry ${problem.index}: ${problem.message}` : null;
     this.sync?.membershipChanged();
     this.background(this.opts.store.saveLog(log));
     this.fresh = true;
     this.afterLogChange();
   }
 
-  private fold(log: LogEntry[]): MembershipState {
+  /** True while every entry held folded (so the state stands for the whole log held). */
+  private get problemFree(): boolean {
+    return this.refusedLog === null && this.stateValue.length === this.log.length;
+  }
+
+  private fold(log: LogEntry[], crypto: MembershipCrypto): MembershipState {
     const { state, problem } = foldMembership(
       toHex(this.opts.room),
       log,
-      deviceMembershipCrypto,
+      crypto,
       this.opts.creator ?? undefined,
     );
     this.refusedLog = problem ? `entry ${problem.index}: ${problem.message}` : null;
@@ -406,4 +428,9 @@ export class RoomMembership implements MembershipView {
   private emit(): void {
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+/** True if `log` begins with every entry of `prefix`, byte for byte. */
+function startsWith(log: readonly LogEntry[], prefix: readonly LogEntry[]): boolean {
+  return prefix.length <= log.length && prefix.every((p, i) => bytesEqual(p.entry, log[i].entry));
 }

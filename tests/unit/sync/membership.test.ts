@@ -4,6 +4,7 @@ import { toHex } from '$lib/protocol/hex';
 import {
   applyMembershipEntry,
   emptyMembership,
+  extendMembership,
   foldMembership,
   judgeMembershipChange,
   managerAt,
@@ -110,6 +111,23 @@ describe('folding a membership log', () => {
     expect(refusal(empty, entryOn(empty, 'create', mallory, mallory), ana.signPublic)).toBe('not_creator');
     const { state } = roomWith(ROOM, ana);
     expect(refusal(state, entryOn(state, 'create', ana, ana))).toBe('not_creator');
+  });
+
+  it('reaches the same state by extending a folded prefix as by folding the whole log', () => {
+    const { log } = roomWith(ROOM, ana, [ben, cara]);
+    const whole = foldMembership(ROOM, log, deviceMembershipCrypto).state;
+    const prefix = foldMembership(ROOM, log.slice(0, 2), deviceMembershipCrypto).state;
+    const extended = extendMembership(prefix, log.slice(2), deviceMembershipCrypto);
+    expect(extended.problem).toBeNull();
+    expect(toHex(extended.state.head)).toBe(toHex(whole.head));
+    expect(extended.state.epoch).toBe(whole.epoch);
+    const forged = entryOn(whole, 'remove', ana, ben, { signer: mallory });
+    expect(
+      extendMembership(whole, [{ entry: forged, afterSeq: 9 }], deviceMembershipCrypto).problem,
+    ).toMatchObject({
+      index: 3,
+      reason: 'bad_signature',
+    });
   });
 
   it('stops at the first entry it refuses: nothing after it is part of the chain', () => {
