@@ -316,6 +316,11 @@ export class RoomMembership implements MembershipView {
       this.pendingValue.length > 0
     ) {
       const change = this.pendingValue[0];
+      if (change.kind === 'create' && this.stateValue.changes[0]?.author === this.me) {
+        // This device started the log already (queued twice: by the conversation's start and by itself): done.
+        this.background(this.dequeue(change.id).then(() => this.flush()));
+        return;
+      }
       const bytes = signMembershipEntry(
         {
           room,
