@@ -48,6 +48,11 @@ test('@identity both sides see the same safety number; verified is remembered; a
     "Noor Haddad's security key has changed",
   );
   await expect(therapist.page.getByTestId('verified-mark')).toHaveCount(0);
+  // The lost phone, should it turn up, is out: it receives nothing new, and the trail says which device went.
+  await expect(client.page.getByTestId('not-a-member')).toBeVisible();
+  await expect(
+    therapist.page.getByTestId('audit').filter({ hasText: "You removed Noor Haddad's earlier device" }),
+  ).toBeVisible();
   await expect(
     therapist.page.getByTestId('audit').filter({ hasText: "Noor Haddad's security key changed" }),
   ).toBeVisible();

@@ -177,6 +177,7 @@ export class Conversation {
       keys,
       log: record.log.map((l) => ({ entry: fromBase64Url(l.entry), afterSeq: l.afterSeq })),
       pending: record.pendingMembership,
+      replacedBy: (inviteId) => this.currentRecord.rejoins?.[inviteId],
       store: {
         saveLog: (log) =>
           this.patchRecord((r) => ({
@@ -711,6 +712,11 @@ export class Conversation {
       out.push({ id: e.id, kind: e.kind, at: e.at, text });
     }
     const state = this.membership.state;
+    // A key someone rejoined in place of is their lost device, not another person of the same name.
+    const replaced = new Set(
+      [...this.people().values()].map((p) => p.replaces).filter((k) => k !== undefined),
+    );
+    const removedName = (key: string) => (replaced.has(key) ? `${name(key)}'s earlier device` : name(key));
     for (const change of state.changes) {
       // The starter's own device says "started this conversation" in the audit entries already.
       if (change.kind === 'create') continue;
@@ -718,7 +724,12 @@ export class Conversation {
         id: `membership-${change.index}`,
         kind: change.kind,
         at: change.at,
-        text: membershipLine(change.kind, change.author, change.subject, name),
+        text: membershipLine(
+          change.kind,
+          change.author,
+          change.subject,
+          change.kind === 'remove' ? removedName : name,
+        ),
       });
     }
     for (const [i, entry] of topicChanges(this.doc.getArray('topics').toArray(), state).entries()) {

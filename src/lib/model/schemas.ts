@@ -54,6 +54,11 @@ export const RoomRecord = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /**
+   * On the manager's device: for each "invite again" link it made (by invite id, hex), the key of the lost device it
+   * stands in for. Once the new device's claim is written into the log, that key is removed.
+   */
+  rejoins: z.record(z.string().regex(/^[0-9a-f]{32,64}$/), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   /** The contact key whose safety number this person compared and marked as verified, and when. */
   verified: z.object({ key: z.string().regex(/^[0-9a-f]{64}$/), at: z.number() }).optional(),
   /** The room's membership log as the relay last sent it (base64url entries), so it shows offline. */

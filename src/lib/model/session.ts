@@ -233,10 +233,12 @@ export class Session {
     const { secret, link } = await this.fileInvite(fromHex(roomId), record.epoch, fromBase64Url(roomKey), {
       replaces,
     });
+    const rejoin = replaces ? { [toHex(inviteAddress(secret).inviteId)]: replaces } : {};
     await conversation.updateRecord({
       ...conversation.record,
       inviteSecrets: [...record.inviteSecrets, toBase64Url(secret)],
       inviteLink: link,
+      rejoins: { ...conversation.record.rejoins, ...rejoin },
     });
     conversation.trustInvite(secret);
     return link;

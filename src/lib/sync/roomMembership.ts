@@ -53,6 +53,11 @@ export interface RoomMembershipOptions {
   log: LogEntry[];
   pending: PendingChange[];
   store: MembershipStore;
+  /**
+   * The key an invite (by invite id, hex) was made to replace: someone rejoining from a new device after losing the
+   * old one. The manager removes that key once the new one is in, so a lost phone receives nothing new.
+   */
+  replacedBy?: (inviteId: string) => string | undefined;
 }
 
 /** How long to wait for the relay's newer log after a stale change before signing it again. */
@@ -302,6 +307,11 @@ export class RoomMembership implements MembershipView {
     for (const claimer of this.sync.verifiedClaimers()) {
       const key = toHex(claimer.signPublic);
       if (!named.has(key) && !queued.has(`add:${key}`)) this.background(this.queue('add', claimer));
+      const replaced = this.opts.replacedBy?.(toHex(claimer.inviteId));
+      const replacedBox = replaced === undefined ? undefined : this.stateValue.members.get(replaced);
+      if (replaced && replacedBox && replaced !== this.me && !queued.has(`remove:${replaced}`)) {
+        this.background(this.queue('remove', { signPublic: fromHex(replaced), boxPublic: replacedBox }));
+      }
     }
   }
 

@@ -205,7 +205,7 @@ export class RoomSync {
   }
 
   /** Members the relay lists whose invite claim this device can verify (it holds the invite secret). */
-  verifiedClaimers(): { signPublic: Uint8Array; boxPublic: Uint8Array }[] {
+  verifiedClaimers(): Member[] {
     return verifiedClaimers(this.opts.trust, this.lastMembers);
   }
 
