@@ -3,12 +3,10 @@ import { bytesEqual, toHex } from '../../src/lib/protocol/hex';
 import { linkFrame } from '../helpers/deviceCerts';
 import { keyBundle, LogWriter } from '../helpers/membershipEntries';
 import {
-  claimSignature,
+  joinThroughInvite,
   makeDevice,
   makeEnvelope,
   makeSigner,
-  randomBytesOf,
-  randomInviteId,
   RelayClient,
   seqsOf,
   type TestDevice,
@@ -242,25 +240,8 @@ for (const backend of RELAY_BACKENDS) {
     it('keeps a room from before logs working, and lets only its creator start the log', async () => {
       const creator = await RelayClient.connectAs(relay.wsUrl);
       const room = await creator.createRoom();
-      const inviteId = randomInviteId();
-      const claimKey = makeSigner();
-      creator.sendFrame({
-        type: 'putInvite',
-        room,
-        inviteId,
-        claimPublic: claimKey.publicKey,
-        expiresAt: Date.now() + 60_000,
-        box: randomBytesOf(64),
-      });
-      await creator.expect('inviteStored');
       const guestDevice = makeDevice();
-      const guest = await RelayClient.connectAs(relay.wsUrl, guestDevice);
-      guest.sendFrame({
-        type: 'claimInvite',
-        inviteId,
-        signature: claimSignature(claimKey, inviteId, guestDevice),
-      });
-      await guest.expect('claimed');
+      const guest = await joinThroughInvite(relay.wsUrl, creator, room, { device: guestDevice });
       expect((await guest.append(makeEnvelope({ author: guestDevice, room, clock: 1 }).bytes)).seq).toBe(1);
 
       const log = new LogWriter(room);
