@@ -12,7 +12,7 @@ import { chromium, type Page } from '@playwright/test';
 import * as Y from 'yjs';
 import { cryptoReady, DEFAULT_MEM_LIMIT, DEFAULT_OPS_LIMIT, toBase64Url } from '../src/lib/crypto';
 import { formatRecoveryKey } from '../src/lib/model/recoveryKey';
-import { toHex } from '../src/lib/protocol/hex';
+import { concatBytes, toHex } from '../src/lib/protocol/hex';
 import { HearthDb } from '../src/lib/store/db';
 import { writeBackup } from '../src/lib/sync/backup';
 import { sealUpdate } from '../src/lib/sync/envelopeSeal';
@@ -96,12 +96,7 @@ async function backupOf10kMessages(): Promise<{ file: Uint8Array; recoveryKey: s
   }
   const { parts, recoveryKey } = await writeBackup(db, keyring, { kind: 'recoveryKey' });
   await db.delete();
-  const file = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    file.set(part, at);
-    at += part.length;
-  }
+  const file = concatBytes(...parts);
   return { file, recoveryKey: formatRecoveryKey(recoveryKey as Uint8Array), lastText };
 }
 

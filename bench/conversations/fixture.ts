@@ -6,7 +6,7 @@
 import * as Y from 'yjs';
 import { generateDeviceKeys, toBase64Url, type DeviceKeys } from '../../src/lib/crypto';
 import { formatRecoveryKey } from '../../src/lib/model/recoveryKey';
-import { toHex } from '../../src/lib/protocol/hex';
+import { concatBytes, toHex } from '../../src/lib/protocol/hex';
 import { HearthDb, type EnvelopeRow, type OutboxRow, type StatusRow } from '../../src/lib/store/db';
 import { writeBackup } from '../../src/lib/sync/backup';
 import { sealUpdate } from '../../src/lib/sync/envelopeSeal';
@@ -80,12 +80,7 @@ export async function buildFixture(options: FixtureOptions): Promise<Fixture> {
   }
   const { parts, recoveryKey } = await writeBackup(db, keyring, { kind: 'recoveryKey' });
   await db.delete();
-  const file = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    file.set(part, at);
-    at += part.length;
-  }
+  const file = concatBytes(...parts);
   return {
     file,
     recoveryKey: formatRecoveryKey(recoveryKey as Uint8Array),

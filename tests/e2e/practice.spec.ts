@@ -1,23 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { createTherapistAccount, newDevice, THERAPIST_PASSPHRASE } from './support';
+import { createTherapistAccount, expectAccessible, newDevice, THERAPIST_PASSPHRASE } from './support';
 
 async function openPractice(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Menu' }).click();
   await page.getByRole('link', { name: 'Practice' }).click();
   await expect(page).toHaveURL(/\/practice$/);
-}
-
-/** No WCAG 2.1 AA problems, and nothing wider than a 320 px phone. */
-async function expectAccessible(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-  const overflow = await page.evaluate(
-    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-  );
-  expect(overflow).toBeLessThanOrEqual(0);
 }
 
 function directory(page: Page) {

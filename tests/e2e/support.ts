@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export const THERAPIST_PASSPHRASE = 'correct horse battery staple';
@@ -197,4 +198,16 @@ export async function readSafetyNumber(page: Page, contact: string): Promise<str
   const number = (await dialog.getByTestId('safety-number').innerText()).replace(/\s+/g, ' ').trim();
   expect(number).toMatch(/^(\d{5} ){11}\d{5}$/);
   return number;
+}
+
+/** No WCAG 2.1 AA problems on the page as it stands, and nothing wider than its viewport. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { makeDataDir, startRelay, type RunningRelay } from './relayProcess';
 import { createTestDatabase, scaleOutServices, TEST_REDIS_URL } from './scaleOutServices';
 
@@ -15,6 +16,28 @@ export interface RelayBackend {
   /** Why this backend's tests are skipped, if they are (never in CI: see scaleOutServices). */
   skipReason: string | null;
   prepare(): Promise<BackendStorage>;
+}
+
+/** What `relayForSuite` has prepared and started; read inside tests, once `beforeAll` has run. */
+export interface SuiteRelay {
+  storage: BackendStorage;
+  relay: RunningRelay;
+}
+
+/**
+ * For the enclosing describe: storage of `backend` prepared and one relay started over it before the tests, the
+ * storage and every relay started over it disposed after them.
+ */
+export function relayForSuite(backend: RelayBackend): SuiteRelay {
+  const suite = {} as SuiteRelay;
+  beforeAll(async () => {
+    suite.storage = await backend.prepare();
+    suite.relay = await suite.storage.start();
+  });
+  afterAll(async () => {
+    await suite.storage?.dispose();
+  });
+  return suite;
 }
 
 const services = await scaleOutServices();

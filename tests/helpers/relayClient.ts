@@ -306,3 +306,51 @@ function describe(frame: Frame): string {
 export function seqsOf(delivers: FrameOf<'deliver'>[]): number[] {
   return delivers.flatMap((d) => d.deliveries.map((x) => x.seq));
 }
+
+/** An invite the relay has stored, and the claim key that lets a device take it. */
+export interface StoredInvite {
+  inviteId: Uint8Array;
+  claimKey: Signer;
+}
+
+/** Have `member` store an invite to `room` (an opaque `box`, valid for a minute); resolves once the relay has it. */
+export async function storeInvite(
+  member: RelayClient,
+  room: Uint8Array,
+  box: Uint8Array = randomBytesOf(64),
+): Promise<StoredInvite> {
+  const inviteId = randomInviteId();
+  const claimKey = makeSigner();
+  member.sendFrame({
+    type: 'putInvite',
+    room,
+    inviteId,
+    claimPublic: claimKey.publicKey,
+    expiresAt: Date.now() + 60_000,
+    box,
+  });
+  await member.expect('inviteStored');
+  return { inviteId, claimKey };
+}
+
+/** A client of `device` on the relay at `wsUrl` that has claimed `invite`: connected and a member, not subscribed. */
+export async function claimInvite(
+  wsUrl: string,
+  { inviteId, claimKey }: StoredInvite,
+  device: TestDevice = makeDevice(),
+): Promise<RelayClient> {
+  const client = await RelayClient.connectAs(wsUrl, device);
+  client.sendFrame({ type: 'claimInvite', inviteId, signature: claimSignature(claimKey, inviteId, device) });
+  await client.expect('claimed');
+  return client;
+}
+
+/** A client of `device` on the relay at `wsUrl`, admitted to `room` through an invite `creator` stores (with `box`). */
+export async function joinThroughInvite(
+  wsUrl: string,
+  creator: RelayClient,
+  room: Uint8Array,
+  { device = makeDevice(), box }: { device?: TestDevice; box?: Uint8Array } = {},
+): Promise<RelayClient> {
+  return claimInvite(wsUrl, await storeInvite(creator, room, box), device);
+}

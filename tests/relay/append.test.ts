@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/lib/protocol/hex';
 import {
-  claimSignature,
+  joinThroughInvite,
   makeDevice,
   makeEnvelope,
   makeSigner,
-  randomInviteId,
   randomRoom,
   RelayClient,
   seqsOf,
@@ -210,24 +209,10 @@ describe('appending envelopes', () => {
     const { creator, room } = await newRoom();
     const peerDevice = makeDevice();
     // Admit a second author through an invite.
-    const claimKey = makeSigner();
-    const inviteId = randomInviteId();
-    creator.sendFrame({
-      type: 'putInvite',
-      room,
-      inviteId,
-      claimPublic: claimKey.publicKey,
-      expiresAt: Date.now() + 60_000,
+    const peer = await joinThroughInvite(relay.wsUrl, creator, room, {
+      device: peerDevice,
       box: new Uint8Array(10),
     });
-    await creator.expect('inviteStored');
-    const peer = await RelayClient.connectAs(relay.wsUrl, peerDevice);
-    peer.sendFrame({
-      type: 'claimInvite',
-      inviteId,
-      signature: claimSignature(claimKey, inviteId, peerDevice),
-    });
-    await peer.expect('claimed');
     const a1 = await creator.append(makeEnvelope({ author: creator.device!, room, clock: 1 }).bytes);
     const b1 = await peer.append(makeEnvelope({ author: peerDevice, room, clock: 1 }).bytes);
     const a2 = await creator.append(makeEnvelope({ author: creator.device!, room, clock: 2 }).bytes);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/lib/protocol/hex';
 import { INVITE_TTL_MS } from '../../src/lib/protocol/limits';
 import {
+  claimInvite,
   claimSignature,
   makeDevice,
   makeEnvelope,
@@ -95,14 +96,7 @@ describe('invites', () => {
 
   it('refuses a second device claiming a used invite with invite_used', async () => {
     const { room, inviteId, claimKey } = await roomWithInvite();
-    const first = makeDevice();
-    const firstClient = await RelayClient.connectAs(relay.wsUrl, first);
-    firstClient.sendFrame({
-      type: 'claimInvite',
-      inviteId,
-      signature: claimSignature(claimKey, inviteId, first),
-    });
-    await firstClient.expect('claimed');
+    await claimInvite(relay.wsUrl, { inviteId, claimKey });
 
     const second = makeDevice();
     const secondClient = await RelayClient.connectAs(relay.wsUrl, second);

@@ -5,10 +5,9 @@ import {
   claimSignature,
   makeDevice,
   makeEnvelope,
-  makeSigner,
-  randomInviteId,
   randomRoom,
   RelayClient,
+  storeInvite,
   type TestDevice,
 } from '../helpers/relayClient';
 import { startRelay, type RunningRelay } from '../helpers/relayProcess';
@@ -99,17 +98,7 @@ describe('rooms per device', () => {
   it('refuses claiming an invite into a room beyond the limit with too_many_rooms, and does not add the member', async () => {
     const host = await RelayClient.connectAs(relay.wsUrl);
     const room = await host.createRoom();
-    const claimKey = makeSigner();
-    const inviteId = randomInviteId();
-    host.sendFrame({
-      type: 'putInvite',
-      room,
-      inviteId,
-      claimPublic: claimKey.publicKey,
-      expiresAt: Date.now() + 60_000,
-      box: new Uint8Array(64),
-    });
-    await host.expect('inviteStored');
+    const { inviteId, claimKey } = await storeInvite(host, room, new Uint8Array(64));
 
     const full: TestDevice = makeDevice();
     const joiner = await RelayClient.connectAs(relay.wsUrl, full);

@@ -1,35 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesEqual, toHex } from '../../src/lib/protocol/hex';
 import { linkFrame } from '../helpers/deviceCerts';
 import { keyBundle, LogWriter } from '../helpers/membershipEntries';
 import {
-  claimSignature,
+  joinThroughInvite,
   makeDevice,
   makeEnvelope,
   makeSigner,
-  randomBytesOf,
-  randomInviteId,
   RelayClient,
   seqsOf,
   type TestDevice,
 } from '../helpers/relayClient';
-import type { RunningRelay } from '../helpers/relayProcess';
-import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
+import { RELAY_BACKENDS, relayForSuite } from '../helpers/relayBackends';
 
 // Conversations' access control at the relay, against each storage: the same frames must get the same answers.
 for (const backend of RELAY_BACKENDS) {
   describe.skipIf(backend.skipReason !== null)(`membership on ${backend.name}`, () => {
-    let storage: BackendStorage;
-    let relay: RunningRelay;
-
-    beforeAll(async () => {
-      storage = await backend.prepare();
-      relay = await storage.start();
-    });
-
-    afterAll(async () => {
-      await storage?.dispose();
-    });
+    const suite = relayForSuite(backend);
 
     /** The next MEMBERSHIP_ACCEPTED or ERROR, skipping what the socket's own subscription hears meanwhile. */
     async function answer(client: RelayClient): Promise<number | string> {
@@ -48,7 +35,7 @@ for (const backend of RELAY_BACKENDS) {
     /** A room its manager started (log: create) and subscribes to, with `members` added through the log. */
     async function conversation(members: TestDevice[] = []) {
       const managerDevice = makeDevice();
-      const manager = await RelayClient.connectAs(relay.wsUrl, managerDevice);
+      const manager = await RelayClient.connectAs(suite.relay.wsUrl, managerDevice);
       const room = await manager.createRoom();
       const log = new LogWriter(room);
       expect(await send(manager, log.entry('create', managerDevice, managerDevice))).toBe(0);
@@ -60,7 +47,7 @@ for (const backend of RELAY_BACKENDS) {
 
     it('lets an added member find the room in ROOM_LIST, read the log, and get the key bundle', async () => {
       const benDevice = makeDevice();
-      const ben = await RelayClient.connectAs(relay.wsUrl, benDevice);
+      const ben = await RelayClient.connectAs(suite.relay.wsUrl, benDevice);
       const { managerDevice, manager, room, log } = await conversation();
       ben.sendFrame({ type: 'listRooms' });
       expect((await ben.expect('roomList')).rooms).toEqual([]);
@@ -116,7 +103,7 @@ for (const backend of RELAY_BACKENDS) {
           log.entry('remove', managerDevice, benDevice, { signer: mallory, advance: false }),
         ),
       ).toBe('bad_signature');
-      const ben = await RelayClient.connectAs(relay.wsUrl, benDevice);
+      const ben = await RelayClient.connectAs(suite.relay.wsUrl, benDevice);
       expect((await ben.subscribe(room)).log?.entries).toHaveLength(2);
     });
 
@@ -128,17 +115,17 @@ for (const backend of RELAY_BACKENDS) {
       expect(await send(manager, log.entry('remove', managerDevice, benDevice))).toBe(2);
       // Ben, removed, replays the entry that once let him in: refused, and he stays out.
       expect(await send(manager, add)).toBe('membership_stale');
-      const ben = await RelayClient.connectAs(relay.wsUrl, benDevice);
+      const ben = await RelayClient.connectAs(suite.relay.wsUrl, benDevice);
       ben.sendFrame({ type: 'subscribe', room, afterSeq: 0 });
       expect((await ben.expectError()).code).toBe('not_a_member');
-      const reader = await RelayClient.connectAs(relay.wsUrl, managerDevice);
+      const reader = await RelayClient.connectAs(suite.relay.wsUrl, managerDevice);
       expect((await reader.subscribe(room)).log?.entries).toHaveLength(3);
     });
 
     it('refuses a change by a member who is not the manager with membership_forbidden', async () => {
       const benDevice = makeDevice();
       const { room, log } = await conversation([benDevice]);
-      const ben = await RelayClient.connectAs(relay.wsUrl, benDevice);
+      const ben = await RelayClient.connectAs(suite.relay.wsUrl, benDevice);
       const stranger = makeDevice();
       expect(await send(ben, log.entry('add', benDevice, stranger, { advance: false }))).toBe(
         'membership_forbidden',
@@ -146,7 +133,7 @@ for (const backend of RELAY_BACKENDS) {
       expect(await send(ben, log.entry('handover', benDevice, benDevice, { advance: false }))).toBe(
         'membership_forbidden',
       );
-      const outsider = await RelayClient.connectAs(relay.wsUrl, stranger);
+      const outsider = await RelayClient.connectAs(suite.relay.wsUrl, stranger);
       expect(await send(outsider, log.entry('leave', stranger, stranger, { advance: false }))).toBe(
         'not_a_member',
       );
@@ -163,7 +150,7 @@ for (const backend of RELAY_BACKENDS) {
       const laptop = makeDevice();
       manager.sendFrame(linkFrame(managerDevice, laptop));
       await manager.waitFor('deviceLinked');
-      const linked = await RelayClient.connectAs(relay.wsUrl, laptop);
+      const linked = await RelayClient.connectAs(suite.relay.wsUrl, laptop);
       const byLaptop = log.entry('remove', managerDevice, benDevice, { signer: laptop, advance: false });
       expect(await send(linked, byLaptop)).toBe('bad_signature');
       // Even signed by the identity key, a change coming from a linked device's socket is refused.
@@ -175,7 +162,7 @@ for (const backend of RELAY_BACKENDS) {
     it("refuses a removed member's appends with not_a_member, stores nothing, and ends their subscription", async () => {
       const benDevice = makeDevice();
       const { managerDevice, manager, room, log } = await conversation([benDevice]);
-      const ben = await RelayClient.connectAs(relay.wsUrl, benDevice);
+      const ben = await RelayClient.connectAs(suite.relay.wsUrl, benDevice);
       await ben.subscribe(room);
       expect((await ben.append(makeEnvelope({ author: benDevice, room, clock: 1 }).bytes)).seq).toBe(1);
       await manager.subscribe(room);
@@ -197,7 +184,7 @@ for (const backend of RELAY_BACKENDS) {
       manager.sendFrame({ type: 'putKeyBundle', bundle: keyBundle(managerDevice, room, 2, [managerDevice]) });
       await manager.waitFor('keyBundleStored');
 
-      const reader = await RelayClient.connectAs(relay.wsUrl, managerDevice);
+      const reader = await RelayClient.connectAs(suite.relay.wsUrl, managerDevice);
       const read = await reader.subscribe(room);
       expect(seqsOf(read.delivers)).toEqual([1]);
       expect(read.caughtUp.headSeq).toBe(1);
@@ -208,7 +195,7 @@ for (const backend of RELAY_BACKENDS) {
     it('keeps the first key bundle of an epoch and refuses later, stale, foreign and logless ones', async () => {
       const benDevice = makeDevice();
       const { managerDevice, manager, room } = await conversation([benDevice]);
-      const ben = await RelayClient.connectAs(relay.wsUrl, benDevice);
+      const ben = await RelayClient.connectAs(suite.relay.wsUrl, benDevice);
       ben.sendFrame({
         type: 'putKeyBundle',
         bundle: keyBundle(benDevice, room, 1, [managerDevice, benDevice]),
@@ -230,7 +217,7 @@ for (const backend of RELAY_BACKENDS) {
       manager.sendFrame({ type: 'putKeyBundle', bundle: keyBundle(benDevice, room, 1, [benDevice]) });
       expect((await manager.expectError()).code).toBe('key_bundle_invalid');
 
-      const plain = await RelayClient.connectAs(relay.wsUrl);
+      const plain = await RelayClient.connectAs(suite.relay.wsUrl);
       const logless = await plain.createRoom();
       plain.sendFrame({
         type: 'putKeyBundle',
@@ -240,27 +227,10 @@ for (const backend of RELAY_BACKENDS) {
     });
 
     it('keeps a room from before logs working, and lets only its creator start the log', async () => {
-      const creator = await RelayClient.connectAs(relay.wsUrl);
+      const creator = await RelayClient.connectAs(suite.relay.wsUrl);
       const room = await creator.createRoom();
-      const inviteId = randomInviteId();
-      const claimKey = makeSigner();
-      creator.sendFrame({
-        type: 'putInvite',
-        room,
-        inviteId,
-        claimPublic: claimKey.publicKey,
-        expiresAt: Date.now() + 60_000,
-        box: randomBytesOf(64),
-      });
-      await creator.expect('inviteStored');
       const guestDevice = makeDevice();
-      const guest = await RelayClient.connectAs(relay.wsUrl, guestDevice);
-      guest.sendFrame({
-        type: 'claimInvite',
-        inviteId,
-        signature: claimSignature(claimKey, inviteId, guestDevice),
-      });
-      await guest.expect('claimed');
+      const guest = await joinThroughInvite(suite.relay.wsUrl, creator, room, { device: guestDevice });
       expect((await guest.append(makeEnvelope({ author: guestDevice, room, clock: 1 }).bytes)).seq).toBe(1);
 
       const log = new LogWriter(room);

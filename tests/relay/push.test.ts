@@ -5,12 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/lib/protocol/hex';
 import { MAX_PUSH_SUBSCRIPTIONS_PER_DEVICE, PUSH_TTL_SECONDS } from '../../src/lib/protocol/limits';
 import {
-  claimSignature,
+  joinThroughInvite,
   makeDevice,
   makeEnvelope,
-  makeSigner,
   randomBytesOf,
-  randomInviteId,
   RelayClient,
 } from '../helpers/relayClient';
 import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
@@ -53,22 +51,7 @@ async function subscribePush(client: RelayClient): Promise<BrowserSubscription> 
 
 /** A new device admitted to `room` through an invite from `creator`, connected (not subscribed to the room). */
 async function joinRoom(relay: RunningRelay, creator: RelayClient, room: Uint8Array): Promise<RelayClient> {
-  const device = makeDevice();
-  const claimKey = makeSigner();
-  const inviteId = randomInviteId();
-  creator.sendFrame({
-    type: 'putInvite',
-    room,
-    inviteId,
-    claimPublic: claimKey.publicKey,
-    expiresAt: Date.now() + 60_000,
-    box: randomBytesOf(32),
-  });
-  await creator.expect('inviteStored');
-  const member = await RelayClient.connectAs(relay.wsUrl, device);
-  member.sendFrame({ type: 'claimInvite', inviteId, signature: claimSignature(claimKey, inviteId, device) });
-  await member.expect('claimed');
-  return member;
+  return joinThroughInvite(relay.wsUrl, creator, room, { box: randomBytesOf(32) });
 }
 
 /** One sample of the relay's /metrics, or undefined if it does not report that series. */

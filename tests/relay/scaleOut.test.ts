@@ -2,12 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FrameOf } from '../../src/lib/protocol/frames';
 import { toHex } from '../../src/lib/protocol/hex';
 import {
-  claimSignature,
+  joinThroughInvite,
   makeDevice,
   makeEnvelope,
-  makeSigner,
-  randomBytesOf,
-  randomInviteId,
   RelayClient,
   seqsOf,
   type TestDevice,
@@ -47,21 +44,8 @@ async function sharedRoom(a: RunningRelay, b: RunningRelay) {
   const x = await RelayClient.connectAs(a.wsUrl);
   const room = await x.createRoom();
   await x.subscribe(room);
-  const inviteId = randomInviteId();
-  const claimKey = makeSigner();
-  x.sendFrame({
-    type: 'putInvite',
-    room,
-    inviteId,
-    claimPublic: claimKey.publicKey,
-    expiresAt: Date.now() + 60_000,
-    box: randomBytesOf(64),
-  });
-  await x.expect('inviteStored');
   const yDevice = makeDevice();
-  const y = await RelayClient.connectAs(b.wsUrl, yDevice);
-  y.sendFrame({ type: 'claimInvite', inviteId, signature: claimSignature(claimKey, inviteId, yDevice) });
-  await y.expect('claimed');
+  const y = await joinThroughInvite(b.wsUrl, x, room, { device: yDevice });
   const pushed = await x.expect('members'); // from relay B, through Redis
   expect(pushed.members.map((m) => toHex(m.signPublic))).toEqual([
     toHex(x.device!.publicKey),

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/lib/protocol/hex';
 import { CATCH_UP_PAGE_ENVELOPES } from '../../src/lib/protocol/limits';
 import {
@@ -14,26 +14,15 @@ import {
   seqsOf,
   type Signer,
 } from '../helpers/relayClient';
-import type { RunningRelay } from '../helpers/relayProcess';
-import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
+import { RELAY_BACKENDS, relayForSuite } from '../helpers/relayBackends';
 
 // The relay's storage contract, run against each implementation: the same frames must get the same answers.
 for (const backend of RELAY_BACKENDS) {
   describe.skipIf(backend.skipReason !== null)(`relay on ${backend.name}`, () => {
-    let storage: BackendStorage;
-    let relay: RunningRelay;
-
-    beforeAll(async () => {
-      storage = await backend.prepare();
-      relay = await storage.start();
-    });
-
-    afterAll(async () => {
-      await storage?.dispose();
-    });
+    const suite = relayForSuite(backend);
 
     async function newRoom() {
-      const creator = await RelayClient.connectAs(relay.wsUrl);
+      const creator = await RelayClient.connectAs(suite.relay.wsUrl);
       const room = await creator.createRoom();
       return { creator, room };
     }
@@ -63,7 +52,7 @@ for (const backend of RELAY_BACKENDS) {
 
     it('acks appends with gap-free seqs and delivers them once, in order, to another subscriber', async () => {
       const { creator, room } = await newRoom();
-      const reader = await RelayClient.connectAs(relay.wsUrl, creator.device!);
+      const reader = await RelayClient.connectAs(suite.relay.wsUrl, creator.device!);
       await reader.subscribe(room);
       const sent = Array.from({ length: 300 }, (_, i) =>
         makeEnvelope({ author: creator.device!, room, clock: i + 1 }),
@@ -123,7 +112,7 @@ for (const backend of RELAY_BACKENDS) {
       );
       for (const envelope of sent) creator.sendFrame({ type: 'append', envelope: envelope.bytes });
       for (let i = 0; i < total; i++) await creator.expect('ack');
-      const reader = await RelayClient.connectAs(relay.wsUrl, creator.device!);
+      const reader = await RelayClient.connectAs(suite.relay.wsUrl, creator.device!);
       const all = await reader.subscribe(room);
       expect(all.delivers.length).toBeGreaterThanOrEqual(2);
       expect(seqsOf(all.delivers)).toEqual(sent.map((_, i) => i + 1));
@@ -141,9 +130,9 @@ for (const backend of RELAY_BACKENDS) {
       await creator.subscribe(room);
       const { inviteId, key } = await invite(creator, room);
       const guestDevice = makeDevice();
-      const guest = await RelayClient.connectAs(relay.wsUrl, guestDevice);
+      const guest = await RelayClient.connectAs(suite.relay.wsUrl, guestDevice);
       const rivalDevice = makeDevice();
-      const rival = await RelayClient.connectAs(relay.wsUrl, rivalDevice);
+      const rival = await RelayClient.connectAs(suite.relay.wsUrl, rivalDevice);
       guest.sendFrame({
         type: 'claimInvite',
         inviteId,
@@ -189,13 +178,13 @@ for (const backend of RELAY_BACKENDS) {
       const device = creator.device!;
       const sent = Array.from({ length: 20 }, (_, i) => makeEnvelope({ author: device, room, clock: i + 1 }));
       for (const envelope of sent) await creator.append(envelope.bytes);
-      expect(await relay.stop()).toBe(0);
-      relay = await storage.start();
+      expect(await suite.relay.stop()).toBe(0);
+      suite.relay = await suite.storage.start();
       if (backend.name === 'postgres') {
         // Proof that the rows came from PostgreSQL: this relay's DATA_DIR holds no SQLite file.
-        expect(fs.existsSync(path.join(relay.dataDir, 'hearth.sqlite'))).toBe(false);
+        expect(fs.existsSync(path.join(suite.relay.dataDir, 'hearth.sqlite'))).toBe(false);
       }
-      const reader = await RelayClient.connectAs(relay.wsUrl, device);
+      const reader = await RelayClient.connectAs(suite.relay.wsUrl, device);
       const { members, delivers, caughtUp } = await reader.subscribe(room);
       expect(members.members.map((m) => toHex(m.signPublic))).toEqual([toHex(device.publicKey)]);
       expect(seqsOf(delivers)).toEqual(sent.map((_, i) => i + 1));

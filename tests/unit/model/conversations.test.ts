@@ -1,26 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromBase64Url } from '$lib/crypto';
 import { openUpdate } from '$lib/sync/envelopeSeal';
-import { startRelay, type RunningRelay } from '../../helpers/relayProcess';
-import { closePeople, fragmentOf, openPerson, pointAtRelay, until, type Person } from '../support/sessions';
+import { fragmentOf, openPerson, peopleAgainstRelay, until, type Person } from '../support/sessions';
 
 // People on their own devices, through the model API, against a real relay process.
 
-let relay: RunningRelay;
-
-beforeAll(async () => {
-  relay = await startRelay();
-  pointAtRelay(relay.port);
-});
-
-afterEach(async () => {
-  await closePeople();
-});
-
-afterAll(async () => {
-  await relay.stop();
-  relay.removeData();
-});
+peopleAgainstRelay();
 
 const therapist = () =>
   openPerson({ name: 'Dr. Ana Reyes', role: 'therapist', replyPromise: 'Within one working day.' });

@@ -1,26 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InviteError } from '$lib/sync/invites';
-import { startRelay, type RunningRelay } from '../../helpers/relayProcess';
-import { closePeople, fragmentOf, openPerson, pointAtRelay, until, type Person } from '../support/sessions';
+import { fragmentOf, openPerson, peopleAgainstRelay, until, type Person } from '../support/sessions';
 
 // A practice is a room whose members are its professionals: people on their own devices, through the model API,
 // against a real relay process.
 
-let relay: RunningRelay;
-
-beforeAll(async () => {
-  relay = await startRelay();
-  pointAtRelay(relay.port);
-});
-
-afterEach(async () => {
-  await closePeople();
-});
-
-afterAll(async () => {
-  await relay.stop();
-  relay.removeData();
-});
+peopleAgainstRelay();
 
 const professional = (name: string) =>
   openPerson({ name, role: 'therapist', replyPromise: 'Within one working day.' });

@@ -66,6 +66,17 @@ describe('conversation summaries', () => {
     for (const name of dbNames.splice(0)) await Dexie.delete(name);
   });
 
+  /** A therapist's device whose conversation holds the client's SECRET, its summary stored and the store closed. */
+  async function deviceWithStoredSummary(): Promise<{ dbName: string; device: Device }> {
+    const dbName = newDbName();
+    const device = await therapistDevice(dbName);
+    clientJoinsAndWrites(device.conversation, client, [SECRET]);
+    const store = new SummaryStore(device.records, device.me, () => {});
+    store.track(device.conversation);
+    await store.close();
+    return { dbName, device };
+  }
+
   it('holds the topic, the other participant, the last message, the unread count and the unsent mark', async () => {
     const device = await therapistDevice(newDbName());
     const { conversation, me } = device;
@@ -100,12 +111,7 @@ describe('conversation summaries', () => {
   });
 
   it('are sealed at rest and read back as they were after a restart', async () => {
-    const dbName = newDbName();
-    const device = await therapistDevice(dbName);
-    clientJoinsAndWrites(device.conversation, client, [SECRET]);
-    const store = new SummaryStore(device.records, device.me, () => {});
-    store.track(device.conversation);
-    await store.close();
+    const { dbName, device } = await deviceWithStoredSummary();
 
     const rows = (await readRawRows(dbName, 'records')) as RecordRow[];
     expect(rows.map((r) => r.kind).sort()).toEqual(['recent', 'summary']);
@@ -160,12 +166,7 @@ describe('conversation summaries', () => {
   });
 
   it('that do not open are left out, and rebuilt when their conversation loads', async () => {
-    const dbName = newDbName();
-    const device = await therapistDevice(dbName);
-    clientJoinsAndWrites(device.conversation, client, [SECRET]);
-    const store = new SummaryStore(device.records, device.me, () => {});
-    store.track(device.conversation);
-    await store.close();
+    const { device } = await deviceWithStoredSummary();
     const row = await device.db.records.get(`summary:${device.record.room}`);
     if (!row) throw new Error('no summary stored');
     row.ciphertext[0] ^= 1;

@@ -1,12 +1,14 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import WebSocket from 'ws';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
 import { Session } from '$lib/model/session';
 import type { Profile } from '$lib/model/schemas';
 import { HearthDb } from '$lib/store/db';
 import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
 import { RecordStore } from '$lib/sync/records';
+import { startRelay, type RunningRelay } from '../../helpers/relayProcess';
 
 /**
  * Sessions of people on their own devices in one Node process, against a real relay: each with its own IndexedDB
@@ -46,6 +48,28 @@ export async function closePeople(): Promise<void> {
     person.db.close();
     await Dexie.delete(person.db.name);
   }
+}
+
+/**
+ * For the test file that calls it: a relay process started before its tests with sessions pointed at it, every
+ * person's device closed after each test, and the relay stopped and its data removed after all of them.
+ */
+export function peopleAgainstRelay(): void {
+  let relay: RunningRelay;
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    pointAtRelay(relay.port);
+  });
+
+  afterEach(async () => {
+    await closePeople();
+  });
+
+  afterAll(async () => {
+    await relay.stop();
+    relay.removeData();
+  });
 }
 
 /** Wait until `check` holds, polling; fails with `what` after the timeout. */

@@ -3,43 +3,15 @@ import Dexie from 'dexie';
 import * as Y from 'yjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady, newSymmetricKey } from '$lib/crypto';
-import { encodeFrame, type Frame, type LogEntry } from '$lib/protocol/frames';
+import type { LogEntry } from '$lib/protocol/frames';
 import { fromHex, toHex } from '$lib/protocol/hex';
 import { HearthDb } from '$lib/store/db';
-import { sealUpdate } from '$lib/sync/envelopeSeal';
 import { firstDeviceKeyring } from '$lib/sync/keyring';
 import { emptyMembership } from '$lib/sync/membership';
-import { RelayConnection } from '$lib/sync/relayConnection';
 import { RoomMembership } from '$lib/sync/roomMembership';
 import { RoomSync } from '$lib/sync/roomSync';
 import { applied, entryOn, identity } from '../support/membershipLog';
-
-/** A socket the test plays the relay on: whatever it "receives" is handed to the connection as from the relay. */
-class ScriptedSocket {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  static last: ScriptedSocket | null = null;
-  readyState = ScriptedSocket.OPEN;
-  binaryType = 'arraybuffer';
-  onmessage: ((event: { data: ArrayBuffer }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  constructor(readonly url: string) {
-    ScriptedSocket.last = this;
-  }
-  send(): void {}
-  close(): void {
-    this.readyState = ScriptedSocket.CLOSED;
-  }
-  receive(frame: Frame): void {
-    const bytes = encodeFrame(frame);
-    this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-  }
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+import { scriptedConnection, sealedMessage, settle } from '../support/scriptedRelay';
 
 describe('envelopes from someone who left the conversation', () => {
   const dbName = `test-${crypto.randomUUID()}`;
@@ -71,24 +43,12 @@ describe('envelopes from someone who left the conversation', () => {
     append(entryOn(state, 'create', ana, ana), 0);
     append(entryOn(state, 'add', ana, ben), 0);
     append(entryOn(state, 'remove', ana, ben), 1);
-    const byBen = (clock: number, text: string) => {
-      const other = new Y.Doc();
-      other.getArray('messages').push([text]);
-      return sealUpdate({
-        room,
-        author: ben,
-        epoch: 1,
-        roomKey: keys.get(1)!,
-        clock,
-        update: Y.encodeStateAsUpdate(other),
-      }).bytes;
-    };
+    const byBen = (clock: number, text: string) =>
+      sealedMessage({ room, author: ben, epoch: 1, roomKey: keys.get(1)!, clock, text });
 
     const keyring = firstDeviceKeyring(ana, newSymmetricKey());
     const db = new HearthDb(dbName);
-    const connection = new RelayConnection('ws://relay.invalid/sync', keyring, ScriptedSocket as never);
-    connection.start();
-    const socket = ScriptedSocket.last!;
+    const { connection, socket } = scriptedConnection(keyring);
     const doc = new Y.Doc();
     const membership = new RoomMembership({
       connection,

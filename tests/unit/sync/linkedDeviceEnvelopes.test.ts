@@ -3,42 +3,14 @@ import Dexie from 'dexie';
 import * as Y from 'yjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
-import { encodeFrame, type Frame, type RoomDevice } from '$lib/protocol/frames';
+import type { RoomDevice } from '$lib/protocol/frames';
 import { toHex } from '$lib/protocol/hex';
 import { HearthDb } from '$lib/store/db';
 import { signDeviceCertificate, signRevocation } from '$lib/sync/deviceCertificate';
-import { sealUpdate } from '$lib/sync/envelopeSeal';
 import { newRoom } from '$lib/sync/invites';
 import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
-import { RelayConnection } from '$lib/sync/relayConnection';
 import { RoomSync } from '$lib/sync/roomSync';
-
-/** A socket the test plays the relay on: whatever it "receives" is handed to the connection as from the relay. */
-class ScriptedSocket {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  static last: ScriptedSocket | null = null;
-  readyState = ScriptedSocket.OPEN;
-  binaryType = 'arraybuffer';
-  onmessage: ((event: { data: ArrayBuffer }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  constructor(readonly url: string) {
-    ScriptedSocket.last = this;
-  }
-  send(): void {}
-  close(): void {
-    this.readyState = ScriptedSocket.CLOSED;
-  }
-  receive(frame: Frame): void {
-    const bytes = encodeFrame(frame);
-    this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-  }
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+import { scriptedConnection, sealedMessage, settle } from '../support/scriptedRelay';
 
 describe('envelopes from a linked device', () => {
   const dbName = `test-${crypto.randomUUID()}`;
@@ -56,9 +28,7 @@ describe('envelopes from a linked device', () => {
     const laptop = generateDeviceKeys();
     const { room, roomKey } = newRoom();
     const db = new HearthDb(dbName);
-    const connection = new RelayConnection('ws://relay.invalid/sync', phone, ScriptedSocket as never);
-    connection.start();
-    const socket = ScriptedSocket.last!;
+    const { connection, socket } = scriptedConnection(phone);
     const doc = new Y.Doc();
     const sync = new RoomSync({
       db,
@@ -92,18 +62,8 @@ describe('envelopes from a linked device', () => {
         inviteId: new Uint8Array(),
       },
     ];
-    const byLaptop = (clock: number, text: string) => {
-      const other = new Y.Doc();
-      other.getArray('messages').push([text]);
-      return sealUpdate({
-        room,
-        author: laptop,
-        epoch: 0,
-        roomKey,
-        clock,
-        update: Y.encodeStateAsUpdate(other),
-      }).bytes;
-    };
+    const byLaptop = (clock: number, text: string) =>
+      sealedMessage({ room, author: laptop, epoch: 0, roomKey, clock, text });
 
     socket.receive({ type: 'members', room, members });
     socket.receive({ type: 'devices', room, devices: [entry] });

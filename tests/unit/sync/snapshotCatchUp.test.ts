@@ -12,6 +12,7 @@ import { firstDeviceKeyring, type Keyring } from '$lib/sync/keyring';
 import { RelayConnection } from '$lib/sync/relayConnection';
 import { RoomSync } from '$lib/sync/roomSync';
 import { startRelay, type RunningRelay } from '../../helpers/relayProcess';
+import { until } from '../support/sessions';
 
 // Devices of one room against a real relay process, each with its own IndexedDB (fake-indexeddb) and a `ws` socket.
 
@@ -35,18 +36,6 @@ afterAll(async () => {
 });
 
 const newKeyring = (): Keyring => firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function connect(keyring: Keyring): { connection: RelayConnection; frames: Frame[] } {
   const connection = new RelayConnection(
