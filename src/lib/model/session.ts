@@ -189,14 +189,7 @@ export class Session {
    */
   async createInvite(label: string): Promise<{ link: string; room: string }> {
     this.requireIdentity();
-    await this.waitForRelay();
-    const { room, roomKey } = newRoom();
-    await this.connection.request(
-      { type: 'createRoom', room },
-      'roomCreated',
-      (f) => bytesEqual(f.room, room),
-      room,
-    );
+    const { room, roomKey } = await this.createRelayRoom();
     const { secret, link } = await this.fileInvite(room, 0, roomKey);
     const record: RoomRecord = {
       room: toHex(room),
@@ -453,8 +446,8 @@ export class Session {
     return conversation.room;
   }
 
-  /** Create a room this person manages, and wait until its membership log has started. Needs the relay. */
-  private async startRoom({ kind, label }: Pick<RoomRecord, 'kind' | 'label'>): Promise<Conversation> {
+  /** A new room id and first key, with the room created at the relay (which makes this identity its member). */
+  private async createRelayRoom(): Promise<{ room: Uint8Array; roomKey: Uint8Array }> {
     await this.waitForRelay();
     const { room, roomKey } = newRoom();
     await this.connection.request(
@@ -463,6 +456,12 @@ export class Session {
       (f) => bytesEqual(f.room, room),
       room,
     );
+    return { room, roomKey };
+  }
+
+  /** Create a room this person manages, and wait until its membership log has started. Needs the relay. */
+  private async startRoom({ kind, label }: Pick<RoomRecord, 'kind' | 'label'>): Promise<Conversation> {
+    const { room, roomKey } = await this.createRelayRoom();
     const record = RoomRecord.parse({
       room: toHex(room),
       epoch: 0,
