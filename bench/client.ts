@@ -3,8 +3,8 @@
  * cold start until the thread list is visible. References measured in the same run: one bare strict-durability
  * IndexedDB write (the floor for "durably queued"), and an offline cold start of the static crisis page.
  */
-import { chromium, type Page } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, percentile, ratio, report, startRelay } from './support';
+import type { Page } from '@playwright/test';
+import { benchContext, launchBrowser, percentile, ratio, report, startRelay } from './support';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4330);
 const SENDS = 200;
@@ -94,14 +94,9 @@ async function timeBareStrictWrites(page: Page, count: number): Promise<number[]
 
 async function main(): Promise<void> {
   const relay = await startRelay(PORT);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchBrowser();
   try {
-    const context = await browser.newContext({ baseURL: `http://localhost:${PORT}` });
-    // tsx compiles with keepNames, which wraps functions passed to evaluate() in a helper the page lacks.
-    await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    const context = await benchContext(browser, PORT);
     const page = await context.newPage();
     page.on('crash', () => console.error('bench: the page crashed'));
     page.on('pageerror', (error) => console.error('bench: page error', error.message));

@@ -8,10 +8,10 @@ import 'fake-indexeddb/auto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { cryptoReady } from '../src/lib/crypto';
 import { buildFixture, BIG_CLIENT, type Fixture } from './conversations/fixture';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, percentile, ratio, report, startRelay } from './support';
+import { benchContext, launchBrowser, percentile, ratio, report, startRelay } from './support';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4332);
 const ROOMS = 200;
@@ -192,11 +192,9 @@ async function main(): Promise<void> {
   writeFileSync(file, fixture.file);
 
   const relay = await startRelay(PORT);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchBrowser();
   try {
-    const context = await browser.newContext({ baseURL: `http://localhost:${PORT}` });
-    // tsx compiles with keepNames, which wraps functions passed to evaluate() in a helper the page lacks.
-    await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    const context = await benchContext(browser, PORT);
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error('bench: page error', error.message));
     await restore(page, fixture, file);

@@ -8,7 +8,7 @@ import 'fake-indexeddb/auto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import * as Y from 'yjs';
 import { cryptoReady, DEFAULT_MEM_LIMIT, DEFAULT_OPS_LIMIT, toBase64Url } from '../src/lib/crypto';
 import { formatRecoveryKey } from '../src/lib/model/recoveryKey';
@@ -20,7 +20,7 @@ import { newRoom } from '../src/lib/sync/invites';
 import { createVault } from '../src/lib/sync/keyring';
 import { RecordStore } from '../src/lib/sync/records';
 import { sealSnapshot } from '../src/lib/sync/snapshot';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, percentile, ratio, report, startRelay } from './support';
+import { benchContext, launchBrowser, percentile, ratio, report, startRelay } from './support';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4331);
 const MESSAGES = 10_000;
@@ -183,10 +183,9 @@ async function main(): Promise<void> {
   writeFileSync(file, backup.file);
 
   const relay = await startRelay(PORT);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchBrowser();
   try {
-    const context = await browser.newContext({ baseURL: `http://localhost:${PORT}` });
-    await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    const context = await benchContext(browser, PORT);
     const page = await context.newPage();
     const unlocks = await timeUnlocks(page);
     const pbkdf2 = await timePbkdf2(page);
@@ -204,8 +203,7 @@ async function main(): Promise<void> {
     const opens: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < RESTORES; i++) {
-      const fresh = await browser.newContext({ baseURL: `http://localhost:${PORT}` });
-      await fresh.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+      const fresh = await benchContext(browser, PORT);
       const phone = await fresh.newPage();
       await phone.goto('/');
       await phone.getByText('Restore from a backup file').click();

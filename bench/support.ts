@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chromium, type Browser, type BrowserContext } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,4 +41,17 @@ export async function startRelay(
   return { process: child, dataDir, stop: () => child.kill('SIGTERM') };
 }
 
-export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/helpers/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/helpers/chromium';
+
+/** Debian's Chromium, launched as the browser tests launch it. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** A fresh browser profile (its own IndexedDB, like a separate phone) pointed at the relay on `port`. */
+export async function benchContext(browser: Browser, port: number): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: `http://localhost:${port}` });
+  // tsx compiles with keepNames, which wraps functions passed to evaluate() in a helper the page lacks.
+  await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+  return context;
+}
