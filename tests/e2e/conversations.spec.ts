@@ -40,7 +40,7 @@ async function sendMany(page: Page, texts: string[]): Promise<void> {
   }, texts);
 }
 
-test('@conversations the list shows topic, participants, last message, unread count and unsent mark, latest activity first, and opening a conversation marks it read', async ({
+test('@conversations the list shows topic, participants, last message, unread count and unsent mark, whoever waits for a reply first, and opening a conversation marks it read', async ({
   browser,
 }) => {
   const therapist = await newDevice(browser);
@@ -58,44 +58,48 @@ test('@conversations the list shows topic, participants, last message, unread co
   await expect(rows(therapist.page).first()).toContainText('Sam here: a question about Thursday');
   await send(lee.page, 'Lee here: running late this week');
 
-  // Lee wrote last, so Lee's conversation is on top; each shows its topic, who is in it, and what is unread.
+  // Both wait for a reply, and Sam has waited longer, so Sam's conversation is on top of the therapist's inbox; each
+  // shows its topic, who is in it, and what is unread.
   await expect(rows(therapist.page)).toHaveCount(2);
-  await expect(rows(therapist.page).nth(0)).toContainText('Lee here: running late this week');
-  await expect(rows(therapist.page).nth(0)).toContainText('Lee Chen');
+  await expect(rows(therapist.page).nth(0)).toContainText('Sam here: a question about Thursday');
+  await expect(rows(therapist.page).nth(0)).toContainText('Sam Okafor');
   await expect(rows(therapist.page).nth(0)).toContainText(TOPIC);
   await expect(rows(therapist.page).nth(0)).toContainText('1 unread');
-  await expect(rows(therapist.page).nth(1)).toContainText('Sam Okafor');
-  await expect(rows(therapist.page).nth(1)).toContainText('Sam here: a question about Thursday');
+  await expect(rows(therapist.page).nth(1)).toContainText('Lee Chen');
+  await expect(rows(therapist.page).nth(1)).toContainText('Lee here: running late this week');
   await expect(rows(therapist.page).nth(1)).toContainText('1 unread');
+  // The client's own list is by latest activity.
+  await expect(sam.page.getByRole('group', { name: 'Show' })).toHaveCount(0);
 
   // Opening Sam's conversation marks it read; Lee's stays unread.
-  await rows(therapist.page).nth(1).getByRole('link').click();
+  await rows(therapist.page).nth(0).getByRole('link').click();
   await expect(message(therapist.page, 'Sam here: a question about Thursday')).toBeVisible();
   await backToList(therapist.page);
-  await expect(rows(therapist.page).nth(1)).toContainText('Sam Okafor');
-  await expect(rows(therapist.page).nth(1)).not.toContainText('unread');
-  await expect(rows(therapist.page).nth(0)).toContainText('1 unread');
+  await expect(rows(therapist.page).nth(0)).toContainText('Sam Okafor');
+  await expect(rows(therapist.page).nth(0)).not.toContainText('unread');
+  await expect(rows(therapist.page).nth(1)).toContainText('1 unread');
 
-  // Offline, a reply to Sam stays on the device: Sam's conversation moves up, marked as not sent yet.
+  // Offline, a reply to Sam stays on the device, marked as not sent yet; answered, Sam no longer waits, so Lee
+  // moves to the top.
   await waitForServiceWorker(therapist.page);
   await therapist.context.setOffline(true);
-  await rows(therapist.page).nth(1).getByRole('link').click();
+  await rows(therapist.page).nth(0).getByRole('link').click();
   await send(therapist.page, 'A reply written on the train');
   await backToList(therapist.page);
-  await expect(rows(therapist.page).nth(0)).toContainText('Sam Okafor');
-  await expect(rows(therapist.page).nth(0)).toContainText('You: A reply written on the train');
-  await expect(rows(therapist.page).nth(0)).toContainText('Not sent yet');
-  await expect(rows(therapist.page).nth(1)).toContainText('Lee Chen');
-  await expect(rows(therapist.page).nth(1)).not.toContainText('Not sent yet');
+  await expect(rows(therapist.page).nth(1)).toContainText('Sam Okafor');
+  await expect(rows(therapist.page).nth(1)).toContainText('You: A reply written on the train');
+  await expect(rows(therapist.page).nth(1)).toContainText('Not sent yet');
+  await expect(rows(therapist.page).nth(0)).toContainText('Lee Chen');
+  await expect(rows(therapist.page).nth(0)).not.toContainText('Not sent yet');
 
   // After a restart with no network the list is the same, from what the device kept sealed about each one.
   await therapist.page.goto('/');
   await unlock(therapist.page, THERAPIST_PASSPHRASE);
   await expect(rows(therapist.page)).toHaveCount(2);
-  await expect(rows(therapist.page).nth(0)).toContainText('You: A reply written on the train');
-  await expect(rows(therapist.page).nth(0)).toContainText('Not sent yet');
-  await expect(rows(therapist.page).nth(1)).toContainText('Lee here: running late this week');
-  await expect(rows(therapist.page).nth(1)).toContainText('1 unread');
+  await expect(rows(therapist.page).nth(1)).toContainText('You: A reply written on the train');
+  await expect(rows(therapist.page).nth(1)).toContainText('Not sent yet');
+  await expect(rows(therapist.page).nth(0)).toContainText('Lee here: running late this week');
+  await expect(rows(therapist.page).nth(0)).toContainText('1 unread');
   await expect(therapist.page.getByTestId('conversation-list')).toHaveAttribute('data-loading', 'false');
   const leaked = await findInIndexedDb(therapist.page, [
     'Lee here: running late',
@@ -107,7 +111,7 @@ test('@conversations the list shows topic, participants, last message, unread co
 
   // Back online the reply goes out and the mark goes away.
   await therapist.context.setOffline(false);
-  await expect(rows(therapist.page).nth(0)).not.toContainText('Not sent yet');
+  await expect(rows(therapist.page).nth(1)).not.toContainText('Not sent yet');
 
   await therapist.context.close();
   await sam.context.close();

@@ -29,11 +29,15 @@ import { Contacts } from './contacts';
 import { Conversation, MembershipError, type ContactLookup } from './conversation';
 import { ConversationIndex } from './conversationIndex';
 import { Devices, type DeviceEvent } from './devices';
+import { inbox, inboxPeople, type InboxItem, type InboxPerson, type InboxQuery } from './inbox';
 import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
 import { Profile, RoomRecord, Settings, type Contact } from './schemas';
+
+/** The reply promise of someone who has not set office hours: within a day. */
+const DEFAULT_REPLY_WITHIN_MS = 24 * 60 * 60 * 1000;
 
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
@@ -517,6 +521,24 @@ export class Session {
     for (const candidate of conversation.contactCandidates()) {
       if (await this.contactBook.remember(candidate)) this.notify();
     }
+  }
+
+  /**
+   * The inbox, from the stored summaries (so it works offline and before any conversation is loaded): narrowed by
+   * `query`, whoever has waited longest against this person's reply promise first.
+   */
+  inbox(query: InboxQuery): InboxItem[] {
+    return inbox(this.index.list(), query, (since) => this.replyDue(since));
+  }
+
+  /** The people the inbox can be narrowed to. */
+  inboxPeople(): InboxPerson[] {
+    return inboxPeople(this.index.list());
+  }
+
+  /** When a reply to a message written at `since` is due, by this person's reply promise. */
+  replyDue(since: number): number {
+    return since + DEFAULT_REPLY_WITHIN_MS;
   }
 
   /** Conversations, most recent activity first (practices are rooms too, but not conversations). */

@@ -15,6 +15,8 @@ export const ConversationSummary = z.object({
   topic: z.string(),
   /** The other participants' names, the main contact first. */
   participants: z.array(z.string()),
+  /** Their identity keys (hex), in the same order: what the inbox filters by. */
+  participantKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
   /** The last message, cut to SUMMARY_PREVIEW_CHARS. */
   preview: z.object({ text: z.string(), mine: z.boolean(), author: z.string() }).nullable(),
   /** When the last message was written (or the conversation made, before any). */
@@ -22,6 +24,11 @@ export const ConversationSummary = z.object({
   unread: z.number().int().nonnegative(),
   /** Whether this device holds messages of this conversation the relay has not stored yet. */
   unsent: z.boolean(),
+  /**
+   * When the oldest message from someone else that this person has not answered yet was written: the others have
+   * been waiting for a reply since then. Null when this person wrote last (or nobody has written).
+   */
+  waitingSince: z.number().nullable().default(null),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
@@ -85,18 +92,29 @@ export interface ConversationListItem extends ConversationSummary {
 
 /** The summary of a loaded conversation. `me` is this person's identity key (hex). */
 export function summarize(conversation: SummarySource, me: string): ConversationSummary {
-  const last = conversation.messages().at(-1);
+  const messages = conversation.messages();
+  const last = messages.at(-1);
+  const others = otherParticipants(conversation, me);
   return {
     room: conversation.room,
     topic: conversation.topic,
-    participants: participantNames(conversation, me),
+    participants: others.map((p) => p.name),
+    participantKeys: others.map((p) => p.key),
     preview: last
       ? { text: last.text.slice(0, SUMMARY_PREVIEW_CHARS), mine: last.mine, author: last.authorName }
       : null,
     lastActivity: last?.at ?? conversation.record.createdAt,
     unread: conversation.unreadCount(),
     unsent: conversation.hasUnsent(),
+    waitingSince: waitingSince(messages),
   };
+}
+
+/** When the unanswered run of others' messages at the end of the conversation began, or null if there is none. */
+export function waitingSince(messages: readonly { at: number; mine: boolean }[]): number | null {
+  let since: number | null = null;
+  for (let i = messages.length - 1; i >= 0 && !messages[i].mine; i--) since = messages[i].at;
+  return since;
 }
 
 /** The latest page of a loaded conversation's lines, to keep for the next time it is opened. */
@@ -110,21 +128,21 @@ export function recentTimeline(conversation: SummarySource): RecentTimeline {
  * took part under), the main contact first; before anyone is in its member list, whoever has introduced themselves
  * and is still someone (a key replaced by a rejoin is not).
  */
-function participantNames(conversation: SummarySource, me: string): string[] {
+function otherParticipants(conversation: SummarySource, me: string): { key: string; name: string }[] {
   const main = conversation.counterpart();
   const others = conversation.participants().filter((p) => !p.isMe);
   if (others.length > 0) {
     return others
       .sort((a, b) => Number(b.key === main?.key) - Number(a.key === main?.key))
-      .map((p) => p.name);
+      .map((p) => ({ key: p.key, name: p.name }));
   }
   const people = conversation.people();
   const replaced = new Set([...people.values()].map((p) => p.replaces));
-  const names = main ? [main.name] : [];
+  const named = main ? [{ key: main.key, name: main.name }] : [];
   for (const [key, person] of people) {
-    if (key !== me && key !== main?.key && !replaced.has(key)) names.push(person.name);
+    if (key !== me && key !== main?.key && !replaced.has(key)) named.push({ key, name: person.name });
   }
-  return names;
+  return named;
 }
 
 /** The list row of a room: its summary when there is one, or what its record says until it has been opened. */
@@ -134,10 +152,12 @@ export function listItem(record: RoomRecord, summary: ConversationSummary | unde
     room: record.room,
     topic: '',
     participants: record.inviter ? [record.inviter.name] : [],
+    participantKeys: [],
     preview: null,
     lastActivity: record.createdAt,
     unread: 0,
     unsent: false,
+    waitingSince: null,
     label: record.label,
     pending: true,
   };

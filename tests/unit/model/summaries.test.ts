@@ -77,7 +77,7 @@ describe('conversation summaries', () => {
     return { dbName, device };
   }
 
-  it('holds the topic, the other participant, the last message, the unread count and the unsent mark', async () => {
+  it('holds the topic, the other participant, the last message, the unread count, the unsent mark and who waits', async () => {
     const device = await therapistDevice(newDbName());
     const { conversation, me } = device;
     clientJoinsAndWrites(conversation, client, ['Hello', 'Are you there?', SECRET]);
@@ -87,16 +87,21 @@ describe('conversation summaries', () => {
       room: device.record.room,
       topic: `Messages with ${THERAPIST.name}`,
       participants: [CLIENT],
+      participantKeys: [client],
       preview: { text: SECRET, mine: false, author: CLIENT },
       lastActivity: conversation.messages()[2].at,
       unread: 3,
       unsent: false,
+      // The client has waited for a reply since their first unanswered message.
+      waitingSince: conversation.messages()[0].at,
     });
 
     // Offline, a reply stays queued on this device: the list marks the conversation as having unsent messages.
     await conversation.send('x'.repeat(MAX_MESSAGE_CHARS));
     summary = summarize(conversation, me);
     expect(summary.unsent).toBe(true);
+    // Answered: nobody is waiting any more.
+    expect(summary.waitingSince).toBeNull();
     expect(summary.preview).toEqual({
       text: 'x'.repeat(SUMMARY_PREVIEW_CHARS),
       mine: true,
@@ -201,10 +206,12 @@ describe('the conversations list before rooms are loaded', () => {
     room: room.repeat(32),
     topic: '',
     participants: [],
+    participantKeys: [],
     preview: null,
     lastActivity,
     unread: 0,
     unsent: false,
+    waitingSince: null,
   });
 
   it('shows a room it knows nothing of yet from its record, as pending', () => {
