@@ -26,13 +26,7 @@ export {
   type AuditView,
 } from './conversation';
 export type { ConversationIndex } from './conversationIndex';
-export {
-  INBOX_FILTERS,
-  type InboxFilter,
-  type InboxItem,
-  type InboxPerson,
-  type InboxQuery,
-} from './inbox';
+export { INBOX_FILTERS, type InboxFilter, type InboxItem, type InboxPerson, type InboxQuery } from './inbox';
 export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
