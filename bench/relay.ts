@@ -181,7 +181,11 @@ async function idleConnections(): Promise<void> {
 /** Rooms are written to both relays at once (only memory is measured after); catch-up is timed one at a time. */
 async function heldRoomsAndCatchUp(): Promise<void> {
   const pair = await startPair();
+  // Each process's own footprint before any room exists: what holding the rooms adds is measured against it.
+  const empty: Measured = {};
+  for (const c of pair) empty[c.name] = (await c.process.settledRss()) / MB;
   const held: Measured = {};
+  const heldOverEmpty: Measured = {};
   const catchUpMs: Measured = {};
   const wirePerPayload: Measured = {};
   const written = await Promise.all(
@@ -197,7 +201,9 @@ async function heldRoomsAndCatchUp(): Promise<void> {
     ),
   );
   for (const [i, c] of pair.entries()) {
-    if (written[i]) held[c.name] = (await c.process.settledRss()) / MB;
+    if (!written[i]) continue;
+    held[c.name] = (await c.process.settledRss()) / MB;
+    heldOverEmpty[c.name] = held[c.name]! - empty[c.name]!;
   }
   for (const [i, c] of pair.entries()) {
     const rooms = written[i];
@@ -229,6 +235,7 @@ async function heldRoomsAndCatchUp(): Promise<void> {
   snapshotWire.reference = wirePerPayload.reference;
   await stopPair(pair);
   compare(`rss_holding_${HELD.rooms}x${HELD.messages}`, 'MB', held);
+  compare(`rss_added_by_holding_${HELD.rooms}x${HELD.messages}`, 'MB', heldOverEmpty);
   compare(`catchup_${HELD.messages}_time`, 'ms', catchUpMs);
   compare(`catchup_${HELD.messages}_wire_per_payload_byte`, 'x', wirePerPayload);
   compare(`catchup_snapshot_${HELD.messages}_time`, 'ms', snapshotMs);
