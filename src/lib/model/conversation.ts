@@ -15,6 +15,15 @@ import {
 import { fromHex, toHex } from '../protocol/hex';
 import { MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
 import { validateMessage } from './errors';
+import {
+  countedSessions,
+  endOf,
+  isSessionLength,
+  MessagingSessionError,
+  runningSession,
+  sessionLines,
+  type MessagingSessionView,
+} from './messagingSessions';
 import { advance, type MessageState } from './messageState';
 import {
   membershipLine,
@@ -73,8 +82,20 @@ export interface Verification {
 /** A line of the audit trail as the conversation shows it. */
 export interface AuditView {
   id: string;
-  /** An audit entry's kind, a membership change's (`create`, `add`, `remove`, `leave`, `handover`), or `topic`. */
-  kind: AuditEntry['kind'] | 'create' | 'add' | 'remove' | 'leave' | 'handover' | 'topic';
+  /**
+   * An audit entry's kind, a membership change's (`create`, `add`, `remove`, `leave`, `handover`), `topic`, or a
+   * messaging session's start or end.
+   */
+  kind:
+    | AuditEntry['kind']
+    | 'create'
+    | 'add'
+    | 'remove'
+    | 'leave'
+    | 'handover'
+    | 'topic'
+    | 'session-start'
+    | 'session-end';
   at: number;
   text: string;
   /** A membership change made on this device that the relay has not taken yet (offline, or being sent). */
@@ -741,8 +762,50 @@ export class Conversation {
         text: `${name(entry.by)} ${i === 0 ? 'set the topic to' : 'renamed the conversation to'} “${entry.topic}”`,
       });
     }
+    out.push(...sessionLines(this.messagingSessions(), Date.now()));
     out.push(...this.pendingChanges);
     return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** The messaging sessions that count, oldest first (see `countedSessions`). */
+  messagingSessions(): MessagingSessionView[] {
+    const sources = this.nameSources();
+    const { members, departed } = this.membership.state;
+    // Anyone who has been in the conversation: a session someone started stays in its history after they leave.
+    const participant = (key: string) => sources.people.has(key) || members.has(key) || departed.has(key);
+    return countedSessions(this.doc.getArray('sessions').toArray(), participant).map((entry) => ({
+      ...entry,
+      byName: nameOf(sources, entry.by),
+      endsAt: endOf(entry),
+    }));
+  }
+
+  /** The messaging session running at `now`, if one is. */
+  runningMessagingSession(now = Date.now()): MessagingSessionView | null {
+    return runningSession(this.messagingSessions(), now);
+  }
+
+  /**
+   * Start a messaging session of `minutes` (one of MESSAGING_SESSION_MINUTES) for everyone here. It runs its time:
+   * nothing stops it early. Throws `MessagingSessionError` while one is running, for another length, or for someone
+   * no longer in the conversation; goes out with the next connection like a message.
+   */
+  async startMessagingSession(minutes: number): Promise<void> {
+    if (!isSessionLength(minutes)) {
+      throw new MessagingSessionError('invalid_length', 'Choose one of the lengths offered for the session.');
+    }
+    if (!this.isMember) {
+      throw new MessagingSessionError('not_a_member', 'You are no longer in this conversation.');
+    }
+    const running = this.runningMessagingSession();
+    if (running) {
+      throw new MessagingSessionError(
+        'already_running',
+        `A messaging session is already in progress (started by ${running.byName === 'You' ? 'you' : running.byName}). Start another once it has ended.`,
+      );
+    }
+    const entry = { id: crypto.randomUUID(), by: this.me, at: Date.now(), minutes };
+    await this.commit(() => this.doc.getArray('sessions').push([entry]));
   }
 
   /** Add a line to the audit trail (sent encrypted like a message). */

@@ -30,6 +30,9 @@ export { INBOX_FILTERS, type InboxFilter, type InboxItem, type InboxPerson, type
 export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
+export { DraftError, type Drafts } from './drafts';
+export { TemplateError, type ReplyTemplate, type Templates } from './templates';
+export { MessagingSessionError, minutesLeft, type MessagingSessionView } from './messagingSessions';
 export type { MessageState } from './messageState';
 export type { Contact, Profile, Settings } from './schemas';
 export type { Participant } from './membershipView';
@@ -43,4 +46,6 @@ export {
   MIN_PASSPHRASE_CHARS,
   MAX_NAME_CHARS,
   MAX_TOPIC_CHARS,
+  MAX_TEMPLATE_TITLE_CHARS,
+  MESSAGING_SESSION_MINUTES,
 } from '../protocol/limits';

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import {
+  MAX_MESSAGE_CHARS,
+  MAX_NAME_CHARS,
+  MAX_TOPIC_CHARS,
+  MESSAGING_SESSION_MINUTES,
+} from '../protocol/limits';
 
 const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -156,6 +161,21 @@ export const TopicEntry = z.object({
   index: z.number().int().positive(),
 });
 export type TopicEntry = z.infer<typeof TopicEntry>;
+
+/**
+ * A messaging session in the conversation document (`sessions`): `by` (a participant's identity key) started it at
+ * `at` for `minutes`, one of MESSAGING_SESSION_MINUTES. It ends by itself: there is no entry that stops one.
+ */
+export const MessagingSessionEntry = z.object({
+  id: z.string().min(8).max(64),
+  by: HexKey,
+  at: z.number(),
+  minutes: z
+    .number()
+    .int()
+    .refine((m) => (MESSAGING_SESSION_MINUTES as readonly number[]).includes(m)),
+});
+export type MessagingSessionEntry = z.infer<typeof MessagingSessionEntry>;
 
 /**
  * How someone became a contact: they invited this person, took this person's invite, or are a

@@ -29,12 +29,14 @@ import { Contacts } from './contacts';
 import { Conversation, MembershipError, type ContactLookup } from './conversation';
 import { ConversationIndex } from './conversationIndex';
 import { Devices, type DeviceEvent } from './devices';
+import { Drafts } from './drafts';
 import { inbox, inboxPeople, type InboxItem, type InboxPerson, type InboxQuery } from './inbox';
 import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
 import { Profile, RoomRecord, Settings, type Contact } from './schemas';
+import { Templates } from './templates';
 
 /** The reply promise of someone who has not set office hours: within a day. */
 const DEFAULT_REPLY_WITHIN_MS = 24 * 60 * 60 * 1000;
@@ -56,6 +58,10 @@ export class Session {
   readonly devices: Devices;
   /** Content-free push notifications for this device, and the person's choice about them. */
   readonly notifications: Notifications;
+  /** The reply being written in each conversation, sealed on the device across reloads and locks. */
+  readonly drafts: Drafts;
+  /** Replies this person saved to insert again, sealed on the device. */
+  readonly templates: Templates;
   private readonly listeners = new Set<() => void>();
   /** The contacts this person keeps (everyone but their practice's professionals, who come from the practice). */
   private readonly contactBook: Contacts;
@@ -77,6 +83,8 @@ export class Session {
     this.connection.onRevoked(() => this.notify());
     this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
     this.contactBook = new Contacts(records);
+    this.drafts = new Drafts(records, () => this.notify());
+    this.templates = new Templates(records, () => this.notify());
     // A person added to a conversation learns of it from the relay's room list, with no invite link.
     this.connection.onReady(() => void this.connection.send({ type: 'listRooms' }));
     this.connection.onFrame((frame) => {
@@ -101,7 +109,13 @@ export class Session {
     ]);
     if (!profile) throw new Error('This device has keys but no profile.');
     const session = new Session(db, keyring, records, profile, settings ?? Settings.parse({}));
-    await Promise.all([session.contactBook.load(), session.index.start(rooms), session.notifications.load()]);
+    await Promise.all([
+      session.contactBook.load(),
+      session.index.start(rooms),
+      session.notifications.load(),
+      session.drafts.load(),
+      session.templates.load(),
+    ]);
     session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
     session.connection.start();
     void session.notifications.resync();
@@ -180,6 +194,8 @@ export class Session {
   /** Forget the keys and stop syncing; the store stays encrypted on the device. */
   close(): void {
     this.closed = true;
+    // Whatever was typed last is stored (sealed) before the keys go.
+    void this.drafts.flush();
     this.connection.stop();
     void this.index.close();
     for (const conversation of this.conversations.values()) conversation.close();

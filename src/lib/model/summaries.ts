@@ -44,7 +44,17 @@ const MessageLine = z.object({
 
 const AuditLine = z.object({
   id: z.string(),
-  kind: z.enum([...AUDIT_KINDS, 'create', 'add', 'remove', 'leave', 'handover', 'topic']),
+  kind: z.enum([
+    ...AUDIT_KINDS,
+    'create',
+    'add',
+    'remove',
+    'leave',
+    'handover',
+    'topic',
+    'session-start',
+    'session-end',
+  ]),
   at: z.number(),
   text: z.string(),
   pending: z.boolean().optional(),

@@ -113,3 +113,16 @@ export const MAX_KEY_BUNDLE_RECIPIENTS = 512;
 export const SEALED_ROOM_KEY_BYTES = 32 + 48;
 /** Most rooms a ROOM_LIST names (the room limit per device, with room to spare). */
 export const MAX_ROOM_LIST = 4096;
+
+/**
+ * Longest draft kept (sealed) per conversation, in characters: more than a message may be, so a draft being cut down
+ * to size is never lost, but bounded so one paste cannot fill the store.
+ */
+export const MAX_DRAFT_CHARS = 4 * MAX_MESSAGE_CHARS;
+
+/** Most reply templates one person keeps, and the longest template title (a template's text is a message). */
+export const MAX_TEMPLATES = 100;
+export const MAX_TEMPLATE_TITLE_CHARS = 80;
+
+/** The lengths, in minutes, a messaging session can be started for. */
+export const MESSAGING_SESSION_MINUTES = [15, 30, 45, 60] as const;

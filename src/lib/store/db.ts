@@ -26,12 +26,13 @@ export interface VaultRow {
 }
 
 /**
- * An encrypted JSON record (profile, a room's keys and names, settings; per room, what the conversations list shows
- * of it and its latest lines); `id` is the AEAD's associated data.
+ * An encrypted JSON record (profile, a room's keys and names, settings, reply templates; per room, what the
+ * conversations list shows of it, its latest lines and the reply being drafted); `id` is the AEAD's associated data.
  */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'devices' | 'settings' | 'contacts' | 'summary' | 'recent';
+  kind:
+    'profile' | 'room' | 'devices' | 'settings' | 'contacts' | 'summary' | 'recent' | 'draft' | 'templates';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

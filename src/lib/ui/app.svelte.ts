@@ -40,6 +40,11 @@ class AppState {
     () => this.lock('inactive'),
   );
   private channel: BroadcastChannel | null = null;
+  /** The page is going away or out of sight (it may never come back): store the drafts now, not in 300 ms. */
+  private readonly flushDrafts = () => void this.session?.drafts.flush();
+  private readonly flushDraftsWhenHidden = () => {
+    if (document.visibilityState === 'hidden') this.flushDrafts();
+  };
 
   async start(): Promise<void> {
     if (this.phase !== 'starting') return;
@@ -144,10 +149,18 @@ class AppState {
         this.status = status;
         this.revision++;
       }),
+      listen(window, 'pagehide', this.flushDrafts),
+      listen(document, 'visibilitychange', this.flushDraftsWhenHidden),
     );
     this.autoLock.start();
     this.phase = 'ready';
   }
+}
+
+/** Listen until the returned function is called. */
+function listen(target: EventTarget, type: string, listener: () => void): () => void {
+  target.addEventListener(type, listener);
+  return () => target.removeEventListener(type, listener);
 }
 
 export const app = new AppState();

@@ -11,6 +11,7 @@ import {
 } from '$lib/model';
 import { app } from './app.svelte';
 import { handleError } from './handleError';
+import { MessagingSessionState } from './messagingSession.svelte';
 import { notifications } from './notifications.svelte';
 
 /** What the messages list shows: the latest lines (where new ones arrive) and the earlier ones paged back to. */
@@ -23,11 +24,14 @@ export interface ShownLines {
 
 /**
  * State of one open conversation screen: what it shows, the draft, and sending. Until the conversation's document
- * is loaded it shows the latest lines the device kept from last time, and says it is still loading.
+ * is loaded it shows the latest lines the device kept from last time, and says it is still loading. The draft is the
+ * session's (sealed on the device), so it is there again after a reload or a lock.
  */
 export class ConversationViewState {
-  draft = $state('');
+  private typed = $state('');
   error = $state('');
+  /** Why the draft as typed cannot be kept on the device (too long), in words. */
+  draftError = $state('');
   sending = $state(false);
   /** The latest lines as stored last time, shown until the conversation itself is loaded. */
   recent = $state.raw<RecentTimeline | null>(null);
@@ -36,8 +40,38 @@ export class ConversationViewState {
   loadError = $state('');
   /** The first line of the latest page: new lines add after it, earlier pages go before it. Not reactive. */
   private anchor: string | null = null;
+  /** The messaging session running here, on a clock that ticks while the screen shows. */
+  readonly messagingSession: MessagingSessionState;
 
-  constructor(private readonly roomId: () => string) {}
+  constructor(private readonly roomId: () => string) {
+    this.typed = app.session?.drafts.get(roomId()) ?? '';
+    this.messagingSession = new MessagingSessionState(() => this.conversation);
+  }
+
+  get draft(): string {
+    return this.typed;
+  }
+
+  /** What is typed shows at once, and is stored (sealed) shortly after. */
+  set draft(text: string) {
+    this.typed = text;
+    this.draftError = '';
+    try {
+      app.session?.drafts.set(this.roomId(), text);
+    } catch (e) {
+      this.draftError = handleError(e, 'draft');
+    }
+  }
+
+  /**
+   * Put `text` into the draft in place of the characters from `start` to `end` (the selection; by default the end of
+   * the draft). Returns where the caret goes: after the inserted text.
+   */
+  insert(text: string, start = this.typed.length, end = start): number {
+    const draft = this.typed;
+    this.draft = draft.slice(0, start) + text + draft.slice(end);
+    return start + text.length;
+  }
 
   /** The conversation, once its document is loaded. */
   get conversation(): Conversation | undefined {
@@ -65,6 +99,8 @@ export class ConversationViewState {
   /** Every line: the conversation's, or the stored latest ones while it loads. */
   get timeline(): TimelineItem[] {
     const conversation = this.conversation;
+    // A session's end line appears when its time comes, without anything else changing.
+    void this.messagingSession.runningId;
     if (conversation) return timeline(conversation.messages(), conversation.auditTrail());
     return this.recent?.items ?? [];
   }
@@ -109,14 +145,17 @@ export class ConversationViewState {
   }
 
   async send(): Promise<void> {
-    if (this.sending || !app.session) return;
+    const session = app.session;
+    if (this.sending || !session) return;
     this.error = '';
     this.sending = true;
     try {
       // Written before the conversation finished loading: it is queued into the loaded document, never beside it.
-      const conversation = this.conversation ?? (await app.session.index.open(this.roomId()));
-      await conversation.send(this.draft);
-      this.draft = '';
+      const conversation = this.conversation ?? (await session.index.open(this.roomId()));
+      await conversation.send(this.typed);
+      this.typed = '';
+      this.draftError = '';
+      void session.drafts.clear(this.roomId());
       notifications.messageQueued();
     } catch (e) {
       // The draft stays as typed: nothing a person wrote is thrown away because it could not be sent.

@@ -2,12 +2,15 @@ import {
   AccountError,
   BackupError,
   DeviceError,
+  DraftError,
   InviteError,
   LinkError,
   MembershipError,
   MessageError,
+  MessagingSessionError,
   NotificationError,
   RelayError,
+  TemplateError,
   UnlockWaitError,
   WrongPassphraseError,
   type NotificationProblem,
@@ -27,7 +30,10 @@ export type ErrorContext =
   | 'link-device'
   | 'devices'
   | 'start-conversation'
-  | 'membership';
+  | 'membership'
+  | 'draft'
+  | 'templates'
+  | 'messaging-session';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -70,7 +76,8 @@ export function handleError(error: unknown, context: ErrorContext): string {
     return error.message;
   }
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
-  if (error instanceof MembershipError) return error.message;
+  if (error instanceof MembershipError || error instanceof MessagingSessionError) return error.message;
+  if (error instanceof DraftError || error instanceof TemplateError) return error.message;
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof BackupError) {
     if (error.code === 'wrong_secret') {

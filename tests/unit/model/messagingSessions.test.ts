@@ -1,0 +1,135 @@
+import 'fake-indexeddb/auto';
+import * as Y from 'yjs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
+import type { Conversation } from '$lib/model/conversation';
+import { MessagingSessionError, minutesLeft } from '$lib/model/messagingSessions';
+import { MessagingSessionEntry } from '$lib/model/schemas';
+import { RecentTimeline, recentTimeline } from '$lib/model/summaries';
+import { toHex } from '$lib/protocol/hex';
+import type { HearthDb } from '$lib/store/db';
+import { firstDeviceKeyring } from '$lib/sync/keyring';
+import { REMOTE_ORIGIN } from '$lib/sync/roomSync';
+import { clientWrites, openOffline, therapistRoom } from '../support/offlineConversation';
+import { freshDb } from '../support/testDb';
+
+const MINUTE = 60_000;
+const CLIENT = 'Sam Okafor';
+
+/** Apply a change as if it had arrived from another device through the relay. */
+function fromElsewhere(conversation: Conversation, change: (doc: Y.Doc) => void): void {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(conversation.doc));
+  const updates: Uint8Array[] = [];
+  doc.on('update', (update: Uint8Array) => updates.push(update));
+  doc.transact(() => change(doc));
+  Y.applyUpdate(conversation.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
+  doc.destroy();
+}
+
+function sessionEntry(by: string, at: number, minutes: number) {
+  return { id: crypto.randomUUID(), by, at, minutes };
+}
+
+describe('messaging sessions', () => {
+  let db: HearthDb;
+  let conversation: Conversation;
+  let client = '';
+
+  beforeAll(async () => {
+    await cryptoReady();
+    client = toHex(generateDeviceKeys().signPublic);
+  });
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    conversation?.close();
+    await db?.delete();
+  });
+
+  /** A therapist's conversation with the client introduced, offline. */
+  async function open(): Promise<Conversation> {
+    db = freshDb();
+    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
+    conversation = await openOffline(db, keyring, therapistRoom(keyring, CLIENT));
+    clientWrites(conversation, { key: client, name: CLIENT }, []);
+    return conversation;
+  }
+
+  it('runs for the chosen length, with a line where it started, and refuses a second while it runs', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = new Date('2030-03-04T10:00:00Z').getTime();
+    vi.setSystemTime(start);
+    const conversation = await open();
+    await conversation.startMessagingSession(30);
+
+    const running = conversation.runningMessagingSession();
+    expect(running).toMatchObject({ byName: 'You', minutes: 30, at: start, endsAt: start + 30 * MINUTE });
+    expect(minutesLeft(running!, start + 7 * MINUTE + 10_000)).toBe(23);
+    expect(conversation.auditTrail().filter((l) => l.kind.startsWith('session'))).toEqual([
+      expect.objectContaining({
+        kind: 'session-start',
+        at: start,
+        text: 'You started a 30-minute messaging session',
+      }),
+    ]);
+
+    vi.setSystemTime(start + 29 * MINUTE);
+    const error = await conversation.startMessagingSession(15).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MessagingSessionError);
+    expect((error as MessagingSessionError).code).toBe('already_running');
+    expect((error as Error).message).toMatch(/already in progress/);
+    expect(conversation.doc.getArray('sessions').length).toBe(1);
+  });
+
+  it('records its end at its end time, from the start alone, so it shows even if nobody was online then', async () => {
+    const conversation = await open();
+    const at = Date.now() - 2 * 60 * MINUTE;
+    fromElsewhere(conversation, (doc) => doc.getArray('sessions').push([sessionEntry(client, at, 45)]));
+
+    expect(conversation.runningMessagingSession()).toBeNull();
+    const lines = conversation.auditTrail().filter((l) => l.kind.startsWith('session'));
+    expect(lines.map((l) => [l.kind, l.at, l.text])).toEqual([
+      ['session-start', at, `${CLIENT} started a 45-minute messaging session`],
+      ['session-end', at + 45 * MINUTE, 'Messaging session ended (45 minutes)'],
+    ]);
+    // The lines the device keeps to show at the next unlock parse with these kinds.
+    const kept = RecentTimeline.parse(recentTimeline(conversation)).items;
+    expect(kept.map((item) => item.type === 'audit' && item.audit.kind)).toEqual(
+      expect.arrayContaining(['session-start', 'session-end']),
+    );
+
+    // Once it has ended, another can start.
+    await conversation.startMessagingSession(15);
+    expect(conversation.runningMessagingSession()?.minutes).toBe(15);
+  });
+
+  it('counts only well-formed sessions started by someone in the conversation, never two at once', async () => {
+    const conversation = await open();
+    const stranger = toHex(generateDeviceKeys().signPublic);
+    const now = Date.now();
+    const first = sessionEntry(client, now - 5 * MINUTE, 30);
+    fromElsewhere(conversation, (doc) =>
+      doc.getArray('sessions').push([
+        sessionEntry(stranger, now - 20 * MINUTE, 60),
+        { ...sessionEntry(client, now - 10 * MINUTE, 30), minutes: 20 },
+        { ...sessionEntry(client, now - 10 * MINUTE, 30), by: 'not a key' },
+        // Two started while apart: the earlier counts on every device, the later never does.
+        sessionEntry(client, now - 4 * MINUTE, 60),
+        first,
+      ]),
+    );
+    expect(MessagingSessionEntry.safeParse({ ...first, minutes: 20 }).success).toBe(false);
+    expect(conversation.messagingSessions().map((s) => s.id)).toEqual([first.id]);
+    expect(conversation.runningMessagingSession()?.id).toBe(first.id);
+  });
+
+  it('refuses a length that is not offered, and changes nothing', async () => {
+    const conversation = await open();
+    for (const minutes of [0, 20, 61, 30.5]) {
+      const error = await conversation.startMessagingSession(minutes).catch((e: unknown) => e);
+      expect((error as MessagingSessionError).code).toBe('invalid_length');
+    }
+    expect(conversation.doc.getArray('sessions').length).toBe(0);
+  });
+});
