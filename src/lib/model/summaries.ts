@@ -30,7 +30,10 @@ const MessageLine = z.object({
   text: z.string(),
   at: z.number(),
   mine: z.boolean(),
+  /** Lines kept before authors were recorded read back with none. */
+  by: z.string().default(''),
   authorName: z.string(),
+  auto: z.literal('away').optional(),
   state: z.enum(MESSAGE_STATES).nullable(),
   failedReason: z.string().nullable(),
 });
