@@ -113,3 +113,10 @@ export function dateKey(date: LocalDate): string {
   const pad = (n: number, width: number) => String(n).padStart(width, '0');
   return `${pad(date.year, 4)}-${pad(date.month, 2)}-${pad(date.day, 2)}`;
 }
+
+/** The zones to choose from: every zone this browser knows, with UTC and `current` among them, sorted. */
+export function timeZoneChoices(current: string): string[] {
+  const known =
+    typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [deviceTimeZone()];
+  return [...new Set([...known, 'UTC', current].filter(isTimeZone))].sort();
+}
