@@ -7,6 +7,7 @@ import {
   MembershipError,
   MessageError,
   NotificationError,
+  OfficeHoursError,
   RelayError,
   UnlockWaitError,
   WrongPassphraseError,
@@ -27,7 +28,8 @@ export type ErrorContext =
   | 'link-device'
   | 'devices'
   | 'start-conversation'
-  | 'membership';
+  | 'membership'
+  | 'office-hours';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -70,7 +72,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
     return error.message;
   }
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
-  if (error instanceof MembershipError) return error.message;
+  if (error instanceof MembershipError || error instanceof OfficeHoursError) return error.message;
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof BackupError) {
     if (error.code === 'wrong_secret') {
