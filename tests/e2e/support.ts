@@ -1,12 +1,21 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import {
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from '@playwright/test';
 
 export const THERAPIST_PASSPHRASE = 'correct horse battery staple';
 export const CLIENT_PASSPHRASE = 'blue kettle on a quiet morning';
 
 /** A fresh browser profile: its own IndexedDB, caches and service worker, like a separate phone. */
-export async function newDevice(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
+export async function newDevice(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   return { context, page };
 }

@@ -14,6 +14,7 @@ import {
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
 import { MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import { AWAY_MAP, awayReplyDue, shownAway } from './awayReply';
 import { validateMessage } from './errors';
 import {
   countedSessions,
@@ -52,7 +53,11 @@ export interface MessageView {
   text: string;
   at: number;
   mine: boolean;
+  /** The author's identity key (hex). */
+  by: string;
   authorName: string;
+  /** `away`: the therapist's away message, sent by their device on its own. */
+  auto?: 'away';
   /** Only for this device's own messages. */
   state: MessageState | null;
   failedReason: string | null;
@@ -175,7 +180,7 @@ export class Conversation {
     connection: RelayConnection,
     private readonly keyring: Keyring,
     record: RoomRecord,
-    private readonly profile: Profile,
+    private profile: Profile,
     private readonly saveRecord: (record: RoomRecord) => Promise<void>,
     private readonly contacts: ContactLookup = { get: () => undefined },
   ) {
@@ -843,8 +848,11 @@ export class Conversation {
     const people = this.people();
     const delivered = this.highestReceipt('delivered');
     const read = this.highestReceipt('read');
+    const away = shownAway(this.doc.getMap(AWAY_MAP));
     const out: MessageView[] = [];
     for (const entry of this.entries()) {
+      // Two of the therapist's devices that raced both sent the day's away message: one is shown.
+      if (entry.auto && !away.has(entry.id)) continue;
       const mine = entry.by === this.me;
       let state: MessageState | null = null;
       let failedReason: string | null = null;
@@ -864,7 +872,9 @@ export class Conversation {
         text: entry.text,
         at: entry.at,
         mine,
+        by: entry.by,
         authorName: people.get(entry.by)?.name ?? 'Someone',
+        ...(entry.auto ? { auto: entry.auto } : {}),
         state,
         failedReason,
       });
@@ -943,16 +953,63 @@ export class Conversation {
     return best;
   }
 
-  /** What this person says about themselves in `people`: their name, or the nickname they chose here. */
+  /**
+   * What this person says about themselves in `people`: their name, or the nickname they chose here, and a
+   * therapist's office hours. A device whose profile has no hours (linked before they were set) keeps those another of
+   * the person's devices published, and their reply promise with them.
+   */
   private selfEntry(): PersonEntry {
     const { replaces, nickname } = this.currentRecord;
+    const published = this.profile.hours ? undefined : this.people().get(this.me);
+    const hours = this.profile.hours ?? published?.hours;
     return {
       name: nickname ?? this.profile.name,
       role: this.profile.role,
-      replyPromise: this.profile.replyPromise,
+      replyPromise: published?.hours ? published.replyPromise : this.profile.replyPromise,
       ...(replaces ? { replaces } : {}),
       ...(nickname ? { nickname: true } : {}),
+      ...(hours ? { hours } : {}),
     };
+  }
+
+  /**
+   * Take up a changed profile (new office hours): rewrite this person's introduction, if they have made it here and it
+   * now says something else. Queued like a message.
+   */
+  async refreshIntroduction(profile: Profile): Promise<void> {
+    this.profile = profile;
+    const people = this.doc.getMap('people');
+    if (!people.has(this.me) || !this.isMember) return;
+    const current = PersonEntry.safeParse(people.get(this.me));
+    const next = this.selfEntry();
+    if (current.success && JSON.stringify(current.data) === JSON.stringify(PersonEntry.parse(next))) return;
+    await this.commit(() => this.doc.getMap('people').set(this.me, next));
+  }
+
+  /**
+   * Send the away message if one is due (`awayReply.ts`). Only once caught up, so the day's entry written by another
+   * of this person's devices is seen; the check and the write are one transaction.
+   */
+  private async replyWhenAway(): Promise<void> {
+    if (!this.sync.caughtUp || !this.isMember || this.isPractice) return;
+    const now = Date.now();
+    const away = this.doc.getMap(AWAY_MAP);
+    const entries = this.entries();
+    const due = awayReplyDue({ me: this.me, people: this.people(), entries, away, now });
+    if (!due) return;
+    // No await between the check above and the transaction below: nothing else can write the day's entry between.
+    const id = crypto.randomUUID();
+    const n = entries.filter((e) => e.by === this.me).length + 1;
+    const entry: MessageEntry = { id, by: this.me, n, text: due.text, at: now, auto: 'away' };
+    this.saving.add(id);
+    try {
+      await this.commit(() => {
+        away.set(due.day, { id, by: this.me, at: now });
+        this.doc.getArray('messages').push([entry]);
+      }, id);
+    } finally {
+      this.saving.delete(id);
+    }
   }
 
   private async introduce(): Promise<void> {
@@ -982,6 +1039,9 @@ export class Conversation {
     if (event.type === 'caughtUp' && this.introducePending) {
       this.introducePending = false;
       await this.introduceWhenReady();
+    }
+    if (event.type === 'remote' || event.type === 'caughtUp') {
+      this.replyWhenAway().catch((error) => console.warn('hearth: could not send the away message', error));
     }
     if (event.type === 'accessLost') this.accessLost = true;
     this.notify();

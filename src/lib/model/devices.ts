@@ -58,7 +58,8 @@ export class Devices {
     private readonly keyring: Keyring,
     private readonly records: RecordStore,
     private readonly connection: RelayConnection,
-    private readonly profile: Profile,
+    /** The profile as it is now (office hours may have changed since the session opened). */
+    private readonly profile: () => Profile,
     private readonly waitForRelay: () => Promise<void>,
   ) {}
 
@@ -103,7 +104,7 @@ export class Devices {
       },
       device: { createdAt, certificate: toBase64Url(certificate), name: deviceName },
       identityDeviceName: names[toHex(this.keyring.signPublic)] ?? FIRST_DEVICE_NAME,
-      profile: this.profile,
+      profile: this.profile(),
       rooms: await this.records.list('room', RoomRecord),
     });
     await this.connection.request(

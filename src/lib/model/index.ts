@@ -34,7 +34,26 @@ export { DraftError, type Drafts } from './drafts';
 export { TemplateError, type ReplyTemplate, type Templates } from './templates';
 export { MessagingSessionError, minutesLeft, type MessagingSessionView } from './messagingSessions';
 export type { MessageState } from './messageState';
-export type { Contact, Profile, Settings } from './schemas';
+export type { Contact, OfficeHours, PersonEntry, Profile, Settings } from './schemas';
+export {
+  describeHours,
+  describeMoment,
+  describePromise,
+  isOpen,
+  nextOpening,
+  replyDueBy,
+} from './officeHours';
+export {
+  OfficeHoursError,
+  officeHoursFromForm,
+  officeHoursToForm,
+  WEEKDAY_NAMES,
+  type OfficeDayForm,
+  type OfficeHoursForm,
+} from './officeHoursForm';
+export { replyExpectation, unanswered, type ReplyExpectation } from './replyExpectation';
+export { isLongDraft, isMessageBurst } from './etiquette';
+export { deviceTimeZone, timeZoneChoices } from './zonedTime';
 export type { Participant } from './membershipView';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
@@ -42,7 +61,10 @@ export { WrongPassphraseError, RelayError, InviteError, LinkError, type Connecti
 export { fragmentKind as inviteKind } from '../sync';
 export {
   CONVERSATION_PAGE_ITEMS,
+  LONG_MESSAGE_HINT_CHARS,
+  MAX_AWAY_MESSAGE_CHARS,
   MAX_MESSAGE_CHARS,
+  MAX_REPLY_WITHIN,
   MIN_PASSPHRASE_CHARS,
   MAX_NAME_CHARS,
   MAX_TOPIC_CHARS,

@@ -1,18 +1,56 @@
 import { z } from 'zod';
 import {
+  MAX_AWAY_MESSAGE_CHARS,
   MAX_MESSAGE_CHARS,
   MAX_NAME_CHARS,
+  MAX_OFFICE_INTERVALS_PER_DAY,
+  MAX_REPLY_WITHIN,
   MAX_TOPIC_CHARS,
   MESSAGING_SESSION_MINUTES,
 } from '../protocol/limits';
+import { isTimeZone } from './zonedTime';
 
 const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** An open interval of one day: minutes after local midnight, in the office hours' zone (1440: midnight after). */
+const OpenInterval = z
+  .object({ start: z.number().int().min(0).max(1440), end: z.number().int().min(0).max(1440) })
+  .refine((i) => i.start < i.end, 'An interval closes after it opens.');
+
+/**
+ * A therapist's weekly office hours and reply promise, as they publish them. `week[0]` is Sunday … `week[6]` Saturday,
+ * each day's intervals in order and apart; at least one day is open. `replyWithin` counts working time: office hours
+ * (`hours`), or days with office hours (`days`); see `officeHours.ts`.
+ */
+export const OfficeHours = z.object({
+  timeZone: z.string().max(64).refine(isTimeZone, 'Not a time zone this device knows.'),
+  week: z
+    .array(
+      z
+        .array(OpenInterval)
+        .max(MAX_OFFICE_INTERVALS_PER_DAY)
+        .refine(
+          (day) => day.every((interval, i) => i === 0 || day[i - 1].end < interval.start),
+          'A day’s intervals are in order and do not touch.',
+        ),
+    )
+    .length(7)
+    .refine((week) => week.some((day) => day.length > 0), 'At least one day has office hours.'),
+  replyWithin: z.object({
+    amount: z.number().int().min(1).max(MAX_REPLY_WITHIN),
+    unit: z.enum(['hours', 'days']),
+  }),
+  awayMessage: z.string().max(MAX_AWAY_MESSAGE_CHARS).default(''),
+});
+export type OfficeHours = z.infer<typeof OfficeHours>;
 
 /** The person using this device, as they described themselves. Stored encrypted. */
 export const Profile = z.object({
   name: z.string().min(1).max(MAX_NAME_CHARS),
   role: z.enum(['therapist', 'client']),
   replyPromise: z.string().max(200),
+  /** A therapist's office hours; `replyPromise` is then worded from them. */
+  hours: OfficeHours.optional(),
 });
 export type Profile = z.infer<typeof Profile>;
 
@@ -91,6 +129,8 @@ export const MessageEntry = z.object({
   n: z.number().int().positive(),
   text: z.string().min(1).max(MAX_MESSAGE_CHARS),
   at: z.number(),
+  /** Sent by the author's device on its own: `away`, the away message (see `awayReply.ts`). */
+  auto: z.literal('away').optional(),
 });
 export type MessageEntry = z.infer<typeof MessageEntry>;
 
@@ -106,6 +146,8 @@ export const PersonEntry = z.object({
     .optional(),
   /** True when `name` is a nickname the person chose for this conversation, not their own name. */
   nickname: z.boolean().optional(),
+  /** A therapist's published office hours, reply promise and away message (left out if a peer wrote them wrong). */
+  hours: OfficeHours.optional().catch(undefined),
 });
 export type PersonEntry = z.infer<typeof PersonEntry>;
 

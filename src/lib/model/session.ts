@@ -35,7 +35,9 @@ import { relayUrl } from './relayUrl';
 import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
-import { Profile, RoomRecord, Settings, type Contact } from './schemas';
+import { OfficeHoursError } from './officeHoursForm';
+import { describePromise, replyDueBy } from './officeHours';
+import { OfficeHours, Profile, RoomRecord, Settings, type Contact } from './schemas';
 import { Templates } from './templates';
 
 /** The reply promise of someone who has not set office hours: within a day. */
@@ -70,16 +72,24 @@ export class Session {
   /** Rooms the relay lists, opened one list at a time so a room is never opened twice. */
   private roomLists: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The profile changed in this session: rooms that load from now on rewrite this person's introduction. */
+  private introductionsChanged = false;
 
   private constructor(
     private readonly db: HearthDb,
     private readonly keyring: Keyring,
     private readonly records: RecordStore,
-    readonly profile: Profile,
+    private currentProfile: Profile,
     private currentSettings: Settings,
   ) {
     this.connection = new RelayConnection(relayUrl(), keyring);
-    this.devices = new Devices(keyring, records, this.connection, profile, () => this.waitForRelay());
+    this.devices = new Devices(
+      keyring,
+      records,
+      this.connection,
+      () => this.profile,
+      () => this.waitForRelay(),
+    );
     this.connection.onRevoked(() => this.notify());
     this.notifications = new Notifications(records, this.connection, () => this.waitForRelay());
     this.contactBook = new Contacts(records);
@@ -128,6 +138,43 @@ export class Session {
 
   get settings(): Settings {
     return this.currentSettings;
+  }
+
+  /** This person as they described themselves (sealed on the device). */
+  get profile(): Profile {
+    return this.currentProfile;
+  }
+
+  /**
+   * Publish a therapist's office hours: the profile is sealed with them (its reply promise worded from them), then
+   * this person's introduction in every conversation is rewritten to carry them, each queued like a message (so it
+   * works offline). Rooms still loading behind the list are brought up to date as they load. Throws
+   * `OfficeHoursError` for hours that do not parse, or for a client's account, before anything changes.
+   */
+  async saveOfficeHours(hours: OfficeHours): Promise<void> {
+    if (this.profile.role !== 'therapist') {
+      throw new OfficeHoursError('not_a_professional', 'Office hours are for professionals’ accounts.');
+    }
+    const parsed = OfficeHours.safeParse(hours);
+    if (!parsed.success) throw new OfficeHoursError('invalid', 'These office hours are not complete.');
+    const next = Profile.parse({
+      ...this.profile,
+      hours: parsed.data,
+      replyPromise: describePromise(parsed.data),
+    });
+    await this.records.put('profile', 'profile', next);
+    this.currentProfile = next;
+    this.introductionsChanged = true;
+    this.notify();
+    const results = await Promise.allSettled(
+      [...this.conversations.values()].map((c) => c.refreshIntroduction(next)),
+    );
+    // The hours are saved; a conversation whose introduction could not be queued keeps the earlier ones until the
+    // next save (its document is unchanged, so nothing is half written).
+    for (const result of results) {
+      if (result.status === 'rejected')
+        console.warn('hearth: could not publish office hours in a conversation', result.reason);
+    }
   }
 
   async saveSettings(next: Settings): Promise<void> {
@@ -552,9 +599,13 @@ export class Session {
     return inboxPeople(this.index.list());
   }
 
-  /** When a reply to a message written at `since` is due, by this person's reply promise. */
+  /**
+   * When a reply to a message written at `since` is due, by this person's reply promise: counted in their office
+   * hours when they have set them, a day later when they have not.
+   */
   replyDue(since: number): number {
-    return since + DEFAULT_REPLY_WITHIN_MS;
+    const hours = this.currentProfile.hours;
+    return hours ? replyDueBy(hours, since) : since + DEFAULT_REPLY_WITHIN_MS;
   }
 
   /** Conversations, most recent activity first (practices are rooms too, but not conversations). */
@@ -631,6 +682,7 @@ export class Session {
       );
     });
     await conversation.open();
+    if (this.introductionsChanged) await conversation.refreshIntroduction(this.profile);
     this.notePractice(conversation);
     if (this.closed) conversation.close();
     else this.conversations.set(record.room, conversation);

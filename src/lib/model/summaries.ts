@@ -37,7 +37,10 @@ const MessageLine = z.object({
   text: z.string(),
   at: z.number(),
   mine: z.boolean(),
+  /** Lines kept before authors were recorded read back with none. */
+  by: z.string().default(''),
   authorName: z.string(),
+  auto: z.literal('away').optional(),
   state: z.enum(MESSAGE_STATES).nullable(),
   failedReason: z.string().nullable(),
 });
@@ -120,10 +123,19 @@ export function summarize(conversation: SummarySource, me: string): Conversation
   };
 }
 
-/** When the unanswered run of others' messages at the end of the conversation began, or null if there is none. */
-export function waitingSince(messages: readonly { at: number; mine: boolean }[]): number | null {
+/**
+ * When the unanswered run of others' messages at the end of the conversation began, or null if there is none. An
+ * automatic reply (the away message) answers nobody: those waiting before it are still waiting.
+ */
+export function waitingSince(
+  messages: readonly { at: number; mine: boolean; auto?: 'away' }[],
+): number | null {
   let since: number | null = null;
-  for (let i = messages.length - 1; i >= 0 && !messages[i].mine; i--) since = messages[i].at;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message.mine && !message.auto) break;
+    if (!message.mine) since = message.at;
+  }
   return since;
 }
 

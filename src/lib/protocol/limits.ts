@@ -126,3 +126,15 @@ export const MAX_TEMPLATE_TITLE_CHARS = 80;
 
 /** The lengths, in minutes, a messaging session can be started for. */
 export const MESSAGING_SESSION_MINUTES = [15, 30, 45, 60] as const;
+
+/** Most working hours, or working days, a therapist may promise to reply within. */
+export const MAX_REPLY_WITHIN = 30;
+/** Longest away message (sent as a message, so it also fits `MAX_MESSAGE_CHARS`), in characters. */
+export const MAX_AWAY_MESSAGE_CHARS = 1000;
+/** Office hours have at most this many open intervals on one day (a morning and an afternoon, and then some). */
+export const MAX_OFFICE_INTERVALS_PER_DAY = 4;
+/** A client's draft longer than this gets a gentle hint that it may suit their next session. */
+export const LONG_MESSAGE_HINT_CHARS = 1200;
+/** This many client messages in a row with no reply, within `MESSAGE_BURST_WINDOW_MS`, get a reminder of reply times. */
+export const MESSAGE_BURST_COUNT = 3;
+export const MESSAGE_BURST_WINDOW_MS = 10 * 60 * 1000;

@@ -9,6 +9,7 @@ import {
   MessageError,
   MessagingSessionError,
   NotificationError,
+  OfficeHoursError,
   RelayError,
   TemplateError,
   UnlockWaitError,
@@ -33,7 +34,8 @@ export type ErrorContext =
   | 'membership'
   | 'draft'
   | 'templates'
-  | 'messaging-session';
+  | 'messaging-session'
+  | 'office-hours';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -78,6 +80,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
   if (error instanceof MembershipError || error instanceof MessagingSessionError) return error.message;
   if (error instanceof DraftError || error instanceof TemplateError) return error.message;
+  if (error instanceof OfficeHoursError) return error.message;
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof BackupError) {
     if (error.code === 'wrong_secret') {

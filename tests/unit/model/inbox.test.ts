@@ -107,4 +107,15 @@ describe('waiting since', () => {
       ]),
     ).toBeNull();
   });
+
+  it('is not ended by an automatic reply', () => {
+    expect(
+      waitingSince([
+        { at: 1, mine: true },
+        { at: 2, mine: false },
+        { at: 3, mine: true, auto: 'away' },
+        { at: 4, mine: false },
+      ]),
+    ).toBe(2);
+  });
 });

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { officeHoursFromForm, officeHoursToForm, type OfficeHoursForm } from '$lib/model/officeHoursForm';
+import { MAX_AWAY_MESSAGE_CHARS, MAX_REPLY_WITHIN } from '$lib/protocol/limits';
+
+function form(change: (f: OfficeHoursForm) => void = () => {}): OfficeHoursForm {
+  const f = officeHoursToForm(undefined);
+  f.timeZone = 'Europe/London';
+  change(f);
+  return f;
+}
+
+describe('the office hours form', () => {
+  it('starts at Monday to Friday, 09:00 to 17:00, and reads back what it saved', () => {
+    const hours = officeHoursFromForm(form((f) => (f.awayMessage = '  Back on Monday.  ')));
+    expect(hours.week.map((d) => d.length)).toEqual([0, 1, 1, 1, 1, 1, 0]);
+    expect(hours.week[1]).toEqual([{ start: 540, end: 1020 }]);
+    expect(hours.awayMessage).toBe('Back on Monday.');
+    expect(officeHoursToForm(hours)).toEqual(form((f) => (f.awayMessage = 'Back on Monday.')));
+  });
+
+  it('reads a closing time of 00:00 as midnight', () => {
+    const hours = officeHoursFromForm(form((f) => (f.days[6] = { open: true, from: '18:00', to: '00:00' })));
+    expect(hours.week[6]).toEqual([{ start: 1080, end: 1440 }]);
+    expect(officeHoursToForm(hours).days[6]).toEqual({ open: true, from: '18:00', to: '00:00' });
+  });
+
+  it('says in words what to fix, and which control', () => {
+    const cases: [(f: OfficeHoursForm) => void, string, string][] = [
+      [
+        (f) => (f.days[2].to = '08:00'),
+        'On Tuesday, the closing time must be after the opening time.',
+        'day-2',
+      ],
+      [(f) => (f.days[3].from = ''), 'Enter an opening and a closing time for Wednesday.', 'day-3'],
+      [(f) => f.days.forEach((d) => (d.open = false)), 'Choose at least one day with office hours.', 'day-1'],
+      [(f) => (f.timeZone = 'Mars/Olympus_Mons'), 'Choose your time zone from the list.', 'time-zone'],
+      [(f) => (f.amount = '0'), `from 1 to ${MAX_REPLY_WITHIN}`, 'reply-within'],
+      [(f) => (f.amount = '1.5'), `from 1 to ${MAX_REPLY_WITHIN}`, 'reply-within'],
+      [(f) => (f.amount = String(MAX_REPLY_WITHIN + 1)), `from 1 to ${MAX_REPLY_WITHIN}`, 'reply-within'],
+      [
+        (f) => (f.awayMessage = 'x'.repeat(MAX_AWAY_MESSAGE_CHARS + 1)),
+        'The away message is',
+        'away-message',
+      ],
+    ];
+    for (const [change, words, field] of cases) {
+      expect(() => officeHoursFromForm(form(change))).toThrow(words);
+      try {
+        officeHoursFromForm(form(change));
+      } catch (error) {
+        expect(error).toMatchObject({ name: 'OfficeHoursError', field });
+      }
+    }
+    // A closed day's times are not checked.
+    expect(() =>
+      officeHoursFromForm(form((f) => (f.days[0] = { open: false, from: '', to: '' }))),
+    ).not.toThrow();
+  });
+});

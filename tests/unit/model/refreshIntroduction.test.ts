@@ -1,0 +1,46 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
+import { OfficeHours, PersonEntry, type Profile } from '$lib/model/schemas';
+import { toHex } from '$lib/protocol/hex';
+import { firstDeviceKeyring } from '$lib/sync/keyring';
+import { openOffline, THERAPIST, therapistRoom } from '../support/offlineConversation';
+import { freshDb } from '../support/testDb';
+
+const NINE_TO_FIVE = [{ start: 540, end: 1020 }];
+const HOURS = OfficeHours.parse({
+  timeZone: 'Europe/London',
+  week: [[], NINE_TO_FIVE, NINE_TO_FIVE, NINE_TO_FIVE, NINE_TO_FIVE, NINE_TO_FIVE, []],
+  replyWithin: { amount: 1, unit: 'days' },
+  awayMessage: 'Back on Monday.',
+});
+
+describe('a therapist’s introduction after their office hours change', () => {
+  const names: string[] = [];
+  beforeAll(cryptoReady);
+  afterEach(async () => {
+    for (const name of names.splice(0)) await Dexie.delete(name);
+  });
+
+  it('is rewritten offline, queued like a message, and only when it says something new', async () => {
+    const db = freshDb();
+    names.push(db.name);
+    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
+    const conversation = await openOffline(db, keyring, therapistRoom(keyring, 'Sam'));
+    const me = toHex(keyring.identity.signPublic);
+    const entry = () => PersonEntry.parse(conversation.doc.getMap('people').get(me));
+    expect(entry().hours).toBeUndefined();
+    const queued = await db.outbox.count();
+
+    const profile: Profile = { ...THERAPIST, hours: HOURS, replyPromise: 'within 1 working day' };
+    await conversation.refreshIntroduction(profile);
+    expect(entry()).toEqual({ ...THERAPIST, replyPromise: 'within 1 working day', hours: HOURS });
+    expect(await db.outbox.count()).toBe(queued + 1);
+
+    await conversation.refreshIntroduction(profile);
+    expect(await db.outbox.count()).toBe(queued + 1);
+    conversation.close();
+    db.close();
+  });
+});
