@@ -119,24 +119,35 @@ export function summarize(conversation: SummarySource, me: string): Conversation
     lastActivity: last?.at ?? conversation.record.createdAt,
     unread: conversation.unreadCount(),
     unsent: conversation.hasUnsent(),
-    waitingSince: waitingSince(messages),
+    waitingSince: waitingSince(messages, sameRoleAs(conversation, me)),
   };
 }
 
 /**
- * When the unanswered run of others' messages at the end of the conversation began, or null if there is none. An
- * automatic reply (the away message) answers nobody: those waiting before it are still waiting.
+ * When the unanswered run of messages at the end of the conversation began, or null if there is none. A message
+ * answers when this person wrote it, or someone in the same role (a colleague in a group answers for the practice);
+ * an automatic reply (the away message) answers nobody, so those waiting before it are still waiting. `sameRole`
+ * says whether an author who is not this person shares their role.
  */
 export function waitingSince(
-  messages: readonly { at: number; mine: boolean; auto?: 'away' }[],
+  messages: readonly { at: number; mine: boolean; by?: string; auto?: 'away' }[],
+  sameRole: (by: string) => boolean = () => false,
 ): number | null {
   let since: number | null = null;
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i];
-    if (message.mine && !message.auto) break;
-    if (!message.mine) since = message.at;
+    if (message.auto) continue;
+    if (message.mine || (message.by !== undefined && sameRole(message.by))) break;
+    since = message.at;
   }
   return since;
+}
+
+/** Whether an author shares this person's role (known once both have introduced themselves). */
+function sameRoleAs(conversation: SummarySource, me: string): (by: string) => boolean {
+  const people = conversation.people();
+  const mine = people.get(me)?.role;
+  return (by) => mine !== undefined && people.get(by)?.role === mine;
 }
 
 /** The latest page of a loaded conversation's lines, to keep for the next time it is opened. */

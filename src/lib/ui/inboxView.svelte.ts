@@ -1,4 +1,4 @@
-import { type InboxFilter, type InboxItem, type InboxPerson } from '$lib/model';
+import { type InboxFilter, type InboxItem, type InboxPerson, type Session } from '$lib/model';
 import { app } from './app.svelte';
 
 /** How often the inbox re-reads the clock, so "overdue" appears when a promised reply time passes. */
@@ -58,6 +58,16 @@ export class InboxViewState {
   get emptyLabel(): string {
     if (this.person !== null && this.filter === 'all') return 'No conversations with this person.';
     return EMPTY_LABELS[this.filter];
+  }
+
+  /** The session the filters were chosen in: a new one (after a lock, or an erase) starts from all again. */
+  private session: Session | null = null;
+
+  forSession(session: Session | null): void {
+    if (session === this.session) return;
+    this.session = session;
+    this.filter = 'all';
+    this.person = null;
   }
 
   /** Keep `now` current while the list is on screen; returns the function that stops it. */

@@ -108,6 +108,31 @@ describe('waiting since', () => {
     ).toBeNull();
   });
 
+  it('is ended by a colleague in the same role, and never started by one', () => {
+    const therapists = new Set(['colleague']);
+    const sameRole = (by: string) => therapists.has(by);
+    const client = { mine: false, by: 'client' };
+    const colleague = { mine: false, by: 'colleague' };
+    expect(
+      waitingSince(
+        [
+          { at: 1, ...client },
+          { at: 2, ...colleague },
+        ],
+        sameRole,
+      ),
+    ).toBeNull();
+    expect(
+      waitingSince(
+        [
+          { at: 1, ...colleague },
+          { at: 2, ...client },
+        ],
+        sameRole,
+      ),
+    ).toBe(2);
+  });
+
   it('is not ended by an automatic reply', () => {
     expect(
       waitingSince([
