@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import { z } from 'zod';
-import { isOpen, nextOpening } from './officeHours';
+import { isOpen, lastClosing, nextOpening } from './officeHours';
 import type { MessageEntry, PersonEntry } from './schemas';
 import { dateKey, localTime } from './zonedTime';
 
@@ -29,22 +29,28 @@ export interface AwayReplyInput {
   /** The conversation's messages, in order. */
   entries: MessageEntry[];
   away: Y.Map<unknown>;
+  /** The messaging session running now, if one is (`runningSession`): the therapist is there to answer. */
+  running: { at: number; minutes: number } | null;
   now: number;
 }
 
 /**
  * The away message due now, and the day it is for, or null. Due when this person is a therapist with an away message,
  * the latest message is a client's, and both it and now fall in the same closed stretch (no opening between them: a
- * message that waited through office hours gets a reply, not an away message), and none went out today.
+ * message that waited through office hours gets a reply, not an away message), and none went out today. Not due while
+ * a messaging session runs, nor once the therapist has written in person since the office closed: they are there,
+ * and "I am away" would contradict them.
  */
 export function awayReplyDue(input: AwayReplyInput): { day: string; text: string } | null {
-  const { me, people, entries, away, now } = input;
+  const { me, people, entries, away, running, now } = input;
   const self = people.get(me);
   const hours = self?.role === 'therapist' ? self.hours : undefined;
-  if (!hours || hours.awayMessage.length === 0) return null;
+  if (!hours || hours.awayMessage.length === 0 || running) return null;
   const last = entries.at(-1);
   if (!last || last.by === me || people.get(last.by)?.role !== 'client') return null;
   if (isOpen(hours, now) || nextOpening(hours, last.at) <= now) return null;
+  const closed = lastClosing(hours, now);
+  if (entries.some((e) => e.by === me && !e.auto && e.at >= closed)) return null;
   const day = dateKey(localTime(now, hours.timeZone));
   return away.has(day) ? null : { day, text: hours.awayMessage };
 }

@@ -995,7 +995,8 @@ export class Conversation {
     const now = Date.now();
     const away = this.doc.getMap(AWAY_MAP);
     const entries = this.entries();
-    const due = awayReplyDue({ me: this.me, people: this.people(), entries, away, now });
+    const running = this.runningMessagingSession(now);
+    const due = awayReplyDue({ me: this.me, people: this.people(), entries, away, running, now });
     if (!due) return;
     // No await between the check above and the transaction below: nothing else can write the day's entry between.
     const id = crypto.randomUUID();

@@ -55,6 +55,16 @@ export function isOpen(hours: OfficeHours, at: number): boolean {
   return nextOpening(hours, at) === at;
 }
 
+/** When the office last closed at or before `at`: the end of the latest open interval that has ended by then. */
+export function lastClosing(hours: OfficeHours, at: number): number {
+  const today = localTime(at, hours.timeZone);
+  for (let i = 0; i < SEARCH_DAYS; i++) {
+    const ended = dayOpenings(hours, addDays(today, -i)).filter((span) => span.end <= at);
+    if (ended.length > 0) return ended[ended.length - 1].end;
+  }
+  throw new RangeError('These office hours never open.');
+}
+
 /** The first moment at or after `at` when the office is open: `at` itself while it is open. */
 export function nextOpening(hours: OfficeHours, at: number): number {
   for (const span of openStretches(hours, at)) return Math.max(span.start, at);

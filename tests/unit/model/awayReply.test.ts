@@ -52,6 +52,7 @@ describe('when the away message is due', () => {
       people: people(),
       entries,
       away: away(),
+      running: null,
       now: Date.parse(now),
       ...input,
     });
@@ -82,6 +83,30 @@ describe('when the away message is due', () => {
     expect(due([message(CLIENT_KEY, FRIDAY_EVENING)], FRIDAY_EVENING, { people: people(null) })).toBeNull();
     // A client's device never answers for anyone.
     expect(due([message(THERAPIST_KEY, FRIDAY_EVENING)], FRIDAY_EVENING, { me: CLIENT_KEY })).toBeNull();
+  });
+
+  it('is not due while a messaging session runs, even outside office hours', () => {
+    const entries = [message(CLIENT_KEY, FRIDAY_EVENING)];
+    const running = { at: Date.parse('2025-01-10T17:45:00Z'), minutes: 30 };
+    expect(due(entries, '2025-01-10T18:00:05Z', { running })).toBeNull();
+  });
+
+  it('is not due after the therapist wrote in person since the office closed', () => {
+    // The therapist answers at 20:00 on Friday; the client writes back at 20:05.
+    const evening = [
+      message(CLIENT_KEY, FRIDAY_EVENING),
+      message(THERAPIST_KEY, '2025-01-10T20:00:00Z'),
+      message(CLIENT_KEY, '2025-01-10T20:05:00Z', 2),
+    ];
+    expect(due(evening, '2025-01-10T20:05:01Z')).toBeNull();
+    // A reply written before Friday's close, or an automatic one, does not say the therapist is there now.
+    const afternoon = [message(THERAPIST_KEY, '2025-01-10T16:30:00Z'), message(CLIENT_KEY, FRIDAY_EVENING)];
+    expect(due(afternoon, '2025-01-10T18:00:05Z')?.day).toBe('2025-01-10');
+    const automatic = { ...message(THERAPIST_KEY, '2025-01-10T18:00:05Z'), auto: 'away' as const };
+    expect(
+      due([...afternoon, automatic, message(CLIENT_KEY, '2025-01-11T10:00:00Z', 2)], '2025-01-11T10:00:01Z')
+        ?.day,
+    ).toBe('2025-01-11');
   });
 
   it('is not due again on a day it went out', () => {

@@ -4,6 +4,7 @@ import {
   describeMoment,
   describePromise,
   isOpen,
+  lastClosing,
   nextOpening,
   replyDueBy,
 } from '$lib/model/officeHours';
@@ -47,6 +48,20 @@ describe('office hours as moments', () => {
     expect(nextOpening(h, t('2025-01-07T11:00:00Z'))).toBe(t('2025-01-07T11:00:00Z'));
     // Across the spring change: Friday in GMT, Monday in BST.
     expect(nextOpening(h, t('2025-03-28T18:00:00Z'))).toBe(t('2025-03-31T09:00:00+01:00'));
+  });
+
+  it('finds when the office last closed: Friday evening for the weekend, the lunch break for the afternoon', () => {
+    const h = london();
+    expect(lastClosing(h, t('2025-01-10T20:00:00Z'))).toBe(t('2025-01-10T17:00:00Z'));
+    expect(lastClosing(h, t('2025-01-13T08:00:00Z'))).toBe(t('2025-01-10T17:00:00Z'));
+    expect(lastClosing(h, t('2025-01-10T17:00:00Z'))).toBe(t('2025-01-10T17:00:00Z'));
+    const split = [
+      { start: 9 * 60, end: 12 * 60 },
+      { start: 14 * 60, end: 18 * 60 },
+    ];
+    const tuesdays = hours('Europe/London', [CLOSED, CLOSED, split, CLOSED, CLOSED, CLOSED, CLOSED]);
+    expect(lastClosing(tuesdays, t('2025-01-07T13:00:00Z'))).toBe(t('2025-01-07T12:00:00Z'));
+    expect(lastClosing(tuesdays, t('2025-01-09T13:00:00Z'))).toBe(t('2025-01-07T18:00:00Z'));
   });
 
   it('counts working hours only in office time, from the next opening when a message comes while closed', () => {
