@@ -22,6 +22,31 @@ const AwayEntry = z.object({
 });
 export type AwayEntry = z.infer<typeof AwayEntry>;
 
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The away messages the `away` map names, by day. Anyone in the room can write the map, so an entry counts only under
+ * a `YYYY-MM-DD` key, written by a therapist, and naming an automatic message of theirs that is in the conversation: a
+ * client who filled in today's key (to keep the away message from going out) or pointed it at a message of their own
+ * is ignored.
+ */
+function namedAway(
+  away: Y.Map<unknown>,
+  entries: MessageEntry[],
+  people: Map<string, PersonEntry>,
+): Map<string, MessageEntry> {
+  const automatic = new Map(entries.filter((e) => e.auto === 'away').map((e) => [e.id, e]));
+  const out = new Map<string, MessageEntry>();
+  away.forEach((value, day) => {
+    const parsed = AwayEntry.safeParse(value);
+    if (!DAY_KEY.test(day) || !parsed.success) return;
+    const { id, by } = parsed.data;
+    const message = automatic.get(id);
+    if (message?.by === by && people.get(by)?.role === 'therapist') out.set(day, message);
+  });
+  return out;
+}
+
 export interface AwayReplyInput {
   /** This person's identity key (hex). */
   me: string;
@@ -52,15 +77,17 @@ export function awayReplyDue(input: AwayReplyInput): { day: string; text: string
   const closed = lastClosing(hours, now);
   if (entries.some((e) => e.by === me && !e.auto && e.at >= closed)) return null;
   const day = dateKey(localTime(now, hours.timeZone));
-  return away.has(day) ? null : { day, text: hours.awayMessage };
+  // Today's entry stands only for an away message this therapist wrote today, not an old one a key was pointed at.
+  const sent = namedAway(away, entries, people).get(day);
+  if (sent?.by === me && dateKey(localTime(sent.at, hours.timeZone)) === day) return null;
+  return { day, text: hours.awayMessage };
 }
 
-/** The ids of the away messages to show: the one the `away` map names for each day. */
-export function shownAway(away: Y.Map<unknown>): Set<string> {
-  const out = new Set<string>();
-  away.forEach((value) => {
-    const parsed = AwayEntry.safeParse(value);
-    if (parsed.success) out.add(parsed.data.id);
-  });
-  return out;
+/** The ids of the away messages to show: the one the `away` map names for each day (see `namedAway`). */
+export function shownAway(
+  away: Y.Map<unknown>,
+  entries: MessageEntry[],
+  people: Map<string, PersonEntry>,
+): Set<string> {
+  return new Set([...namedAway(away, entries, people).values()].map((m) => m.id));
 }

@@ -848,7 +848,7 @@ export class Conversation {
     const people = this.people();
     const delivered = this.highestReceipt('delivered');
     const read = this.highestReceipt('read');
-    const away = shownAway(this.doc.getMap(AWAY_MAP));
+    const away = shownAway(this.doc.getMap(AWAY_MAP), this.entries(), people);
     const out: MessageView[] = [];
     for (const entry of this.entries()) {
       // Two of the therapist's devices that raced both sent the day's away message: one is shown.
