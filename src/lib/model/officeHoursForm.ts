@@ -64,7 +64,11 @@ function clock(minute: number): string {
   return `${pad(Math.floor(wrapped / 60))}:${pad(wrapped % 60)}`;
 }
 
-/** The form for saved hours, or the usual Monday to Friday, 09:00 to 17:00, in this device's zone. */
+/**
+ * The form for saved hours, or the usual Monday to Friday, 09:00 to 17:00, in this device's zone. The form holds one
+ * stretch a day: a day saved with a break (by another version, or a peer) is shown, and saved again, as one stretch
+ * from its first opening to its last close; the form's hint says so.
+ */
 export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursForm {
   if (!hours) {
     return {
@@ -76,7 +80,6 @@ export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursFo
     };
   }
   return {
-    // The form edits one interval a day: a day saved with a break is shown from its first opening to its last close.
     days: hours.week.map((day) => ({
       open: day.length > 0,
       from: day.length > 0 ? clock(day[0].start) : '09:00',
@@ -100,7 +103,7 @@ export function officeHoursFromForm(form: OfficeHoursForm): OfficeHours {
       throw new OfficeHoursError(
         'missing_time',
         `Enter an opening and a closing time for ${name}.`,
-        `day-${i}`,
+        start === null ? `day-${i}-from` : `day-${i}-to`,
       );
     }
     const close = end === 0 ? 1440 : end;
@@ -108,7 +111,7 @@ export function officeHoursFromForm(form: OfficeHoursForm): OfficeHours {
       throw new OfficeHoursError(
         'closes_before_opens',
         `On ${name}, the closing time must be after the opening time.`,
-        `day-${i}`,
+        `day-${i}-to`,
       );
     }
     return [{ start, end: close }];
