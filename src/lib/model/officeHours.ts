@@ -1,4 +1,5 @@
 import type { OfficeHours } from './schemas';
+import { clock, WEEK_ORDER, WEEKDAY_NAMES } from './week';
 import { addDays, deviceTimeZone, instantOf, localTime, weekdayOf, type LocalDate } from './zonedTime';
 
 /**
@@ -91,14 +92,8 @@ export function replyDueBy(hours: OfficeHours, sentAt: number): number {
   throw new RangeError('These office hours never open.');
 }
 
-const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-/** The week as people read it: Monday first. */
-const WEEK_ORDER = [1, 2, 3, 4, 5, 6, 0];
-
-function clock(minute: number): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(minute / 60))}:${pad(minute % 60)}`;
-}
+/** "Mon" for Monday. */
+const shortName = (day: number) => WEEKDAY_NAMES[day].slice(0, 3);
 
 /** Days in week order as "Mon–Fri" for runs of three or more, else "Sat, Sun". */
 function dayList(days: number[]): string {
@@ -112,8 +107,8 @@ function dayList(days: number[]): string {
   return runs
     .map((run) =>
       run.length >= 3
-        ? `${DAY_NAMES[run[0]]}–${DAY_NAMES[run[run.length - 1]]}`
-        : run.map((d) => DAY_NAMES[d]).join(', '),
+        ? `${shortName(run[0])}–${shortName(run[run.length - 1])}`
+        : run.map(shortName).join(', '),
     )
     .join(', ');
 }
