@@ -28,7 +28,8 @@ function dayOpenings(hours: OfficeHours, date: LocalDate): Span[] {
   for (const interval of hours.week[weekdayOf(date)]) {
     const start = instantOf(date, interval.start, hours.timeZone);
     const end = instantOf(date, interval.end, hours.timeZone);
-    // An interval wholly inside a skipped hour (spring forward) does not happen.
+    // A time a clock change skips is read an hour later (see `instantOf`), so an interval inside the skipped hour is
+    // open an hour later; one that starts in the gap and ends just after it can end by the time it starts: left out.
     if (end > start) out.push({ start, end });
   }
   return out;

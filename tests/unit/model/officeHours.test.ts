@@ -125,6 +125,10 @@ describe('office hours as moments', () => {
     expect(isOpen(spring, t('2025-03-30T00:30:00Z'))).toBe(false);
     expect(isOpen(spring, t('2025-03-30T01:30:00Z'))).toBe(true);
     expect(isOpen(spring, t('2025-03-30T02:00:00Z'))).toBe(false);
+    // 01:15–01:45 falls wholly in the gap: it is open an hour later, 02:15–02:45 BST.
+    const inGap = earlySunday(75, 105);
+    expect(nextOpening(inGap, t('2025-03-29T12:00:00Z'))).toBe(t('2025-03-30T02:15:00+01:00'));
+    expect(isOpen(inGap, t('2025-03-30T02:44:00+01:00'))).toBe(true);
     // 01:00–02:00 on 26 October 2025: from the first 01:00 (BST) to 02:00 GMT, two real hours.
     const autumn = earlySunday(60, 120);
     expect(nextOpening(autumn, t('2025-10-25T12:00:00Z'))).toBe(t('2025-10-26T00:00:00Z'));
