@@ -76,6 +76,17 @@ test('@workspace a therapist sets office hours; the client sees them, when a Fri
       .getByRole('alert')
       .filter({ hasText: 'On Tuesday, the closing time must be after the opening time.' }),
   ).toBeVisible();
+  // The time to fix, not the day's checkbox, is marked, described by the error, and takes focus.
+  const tuesdayTo = therapist.getByRole('textbox', { name: 'Tuesday to' });
+  await expect(tuesdayTo).toBeFocused();
+  await expect(tuesdayTo).toHaveAttribute('aria-invalid', 'true');
+  await expect(tuesdayTo).toHaveAccessibleDescription(
+    'On Tuesday, the closing time must be after the opening time.',
+  );
+  await expect(therapist.getByRole('checkbox', { name: 'Open on Tuesday' })).toHaveAttribute(
+    'aria-invalid',
+    'false',
+  );
   await therapist.getByRole('textbox', { name: 'Tuesday to' }).fill('17:00');
   await therapist.getByLabel('Reply within how many').fill('1');
   await therapist.getByLabel('Working hours or days').selectOption('hours');

@@ -848,7 +848,7 @@ export class Conversation {
     const people = this.people();
     const delivered = this.highestReceipt('delivered');
     const read = this.highestReceipt('read');
-    const away = shownAway(this.doc.getMap(AWAY_MAP));
+    const away = shownAway(this.doc.getMap(AWAY_MAP), this.entries(), people);
     const out: MessageView[] = [];
     for (const entry of this.entries()) {
       // Two of the therapist's devices that raced both sent the day's away message: one is shown.
@@ -955,17 +955,19 @@ export class Conversation {
 
   /**
    * What this person says about themselves in `people`: their name, or the nickname they chose here, and a
-   * therapist's office hours. A device whose profile has no hours (linked before they were set) keeps those another of
-   * the person's devices published, and their reply promise with them.
+   * therapist's office hours. Hours already published here stand, with their reply promise, unless this device is
+   * saving new ones (`savingHours`): a linked device's profile may hold none, or older ones than another device
+   * published since.
    */
-  private selfEntry(): PersonEntry {
+  private selfEntry(savingHours = false): PersonEntry {
     const { replaces, nickname } = this.currentRecord;
-    const published = this.profile.hours ? undefined : this.people().get(this.me);
-    const hours = this.profile.hours ?? published?.hours;
+    const entry = this.people().get(this.me);
+    const published = entry?.hours && !(savingHours && this.profile.hours) ? entry : undefined;
+    const hours = published?.hours ?? this.profile.hours;
     return {
       name: nickname ?? this.profile.name,
       role: this.profile.role,
-      replyPromise: published?.hours ? published.replyPromise : this.profile.replyPromise,
+      replyPromise: published ? published.replyPromise : this.profile.replyPromise,
       ...(replaces ? { replaces } : {}),
       ...(nickname ? { nickname: true } : {}),
       ...(hours ? { hours } : {}),
@@ -981,7 +983,7 @@ export class Conversation {
     const people = this.doc.getMap('people');
     if (!people.has(this.me) || !this.isMember) return;
     const current = PersonEntry.safeParse(people.get(this.me));
-    const next = this.selfEntry();
+    const next = this.selfEntry(true);
     if (current.success && JSON.stringify(current.data) === JSON.stringify(PersonEntry.parse(next))) return;
     await this.commit(() => this.doc.getMap('people').set(this.me, next));
   }
@@ -995,7 +997,8 @@ export class Conversation {
     const now = Date.now();
     const away = this.doc.getMap(AWAY_MAP);
     const entries = this.entries();
-    const due = awayReplyDue({ me: this.me, people: this.people(), entries, away, now });
+    const running = this.runningMessagingSession(now);
+    const due = awayReplyDue({ me: this.me, people: this.people(), entries, away, running, now });
     if (!due) return;
     // No await between the check above and the transaction below: nothing else can write the day's entry between.
     const id = crypto.randomUUID();

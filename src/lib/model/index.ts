@@ -35,25 +35,17 @@ export { TemplateError, type ReplyTemplate, type Templates } from './templates';
 export { MessagingSessionError, minutesLeft, type MessagingSessionView } from './messagingSessions';
 export type { MessageState } from './messageState';
 export type { Contact, OfficeHours, PersonEntry, Profile, Settings } from './schemas';
-export {
-  describeHours,
-  describeMoment,
-  describePromise,
-  isOpen,
-  nextOpening,
-  replyDueBy,
-} from './officeHours';
+export { describeHours, describeMoment, describePromise } from './officeHours';
 export {
   OfficeHoursError,
   officeHoursFromForm,
   officeHoursToForm,
-  WEEKDAY_NAMES,
-  type OfficeDayForm,
   type OfficeHoursForm,
 } from './officeHoursForm';
-export { replyExpectation, unanswered, type ReplyExpectation } from './replyExpectation';
+export { WEEK_ORDER, WEEKDAY_NAMES } from './week';
+export { replyExpectation } from './replyExpectation';
 export { isLongDraft, isMessageBurst } from './etiquette';
-export { deviceTimeZone, timeZoneChoices } from './zonedTime';
+export { timeZoneChoices } from './zonedTime';
 export type { Participant } from './membershipView';
 export { MIN_LOCK_MINUTES, MAX_LOCK_MINUTES, DEFAULT_LOCK_MINUTES } from './schemas';
 export { WrongPassphraseError, RelayError, InviteError, LinkError, type ConnectionStatus } from '../sync';
@@ -61,7 +53,6 @@ export { WrongPassphraseError, RelayError, InviteError, LinkError, type Connecti
 export { fragmentKind as inviteKind } from '../sync';
 export {
   CONVERSATION_PAGE_ITEMS,
-  LONG_MESSAGE_HINT_CHARS,
   MAX_AWAY_MESSAGE_CHARS,
   MAX_MESSAGE_CHARS,
   MAX_REPLY_WITHIN,

@@ -1,4 +1,5 @@
 import type { OfficeHours } from './schemas';
+import { clock, WEEK_ORDER, WEEKDAY_NAMES } from './week';
 import { addDays, deviceTimeZone, instantOf, localTime, weekdayOf, type LocalDate } from './zonedTime';
 
 /**
@@ -27,7 +28,8 @@ function dayOpenings(hours: OfficeHours, date: LocalDate): Span[] {
   for (const interval of hours.week[weekdayOf(date)]) {
     const start = instantOf(date, interval.start, hours.timeZone);
     const end = instantOf(date, interval.end, hours.timeZone);
-    // An interval wholly inside a skipped hour (spring forward) does not happen.
+    // A time a clock change skips is read an hour later (see `instantOf`), so an interval inside the skipped hour is
+    // open an hour later; one that starts in the gap and ends just after it can end by the time it starts: left out.
     if (end > start) out.push({ start, end });
   }
   return out;
@@ -53,6 +55,16 @@ function* openStretches(hours: OfficeHours, from: number): Generator<Span> {
 /** True when the office is open at `at`. */
 export function isOpen(hours: OfficeHours, at: number): boolean {
   return nextOpening(hours, at) === at;
+}
+
+/** When the office last closed at or before `at`: the end of the latest open interval that has ended by then. */
+export function lastClosing(hours: OfficeHours, at: number): number {
+  const today = localTime(at, hours.timeZone);
+  for (let i = 0; i < SEARCH_DAYS; i++) {
+    const ended = dayOpenings(hours, addDays(today, -i)).filter((span) => span.end <= at);
+    if (ended.length > 0) return ended[ended.length - 1].end;
+  }
+  throw new RangeError('These office hours never open.');
 }
 
 /** The first moment at or after `at` when the office is open: `at` itself while it is open. */
@@ -81,14 +93,8 @@ export function replyDueBy(hours: OfficeHours, sentAt: number): number {
   throw new RangeError('These office hours never open.');
 }
 
-const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-/** The week as people read it: Monday first. */
-const WEEK_ORDER = [1, 2, 3, 4, 5, 6, 0];
-
-function clock(minute: number): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(minute / 60))}:${pad(minute % 60)}`;
-}
+/** "Mon" for Monday. */
+const shortName = (day: number) => WEEKDAY_NAMES[day].slice(0, 3);
 
 /** Days in week order as "Mon–Fri" for runs of three or more, else "Sat, Sun". */
 function dayList(days: number[]): string {
@@ -102,8 +108,8 @@ function dayList(days: number[]): string {
   return runs
     .map((run) =>
       run.length >= 3
-        ? `${DAY_NAMES[run[0]]}–${DAY_NAMES[run[run.length - 1]]}`
-        : run.map((d) => DAY_NAMES[d]).join(', '),
+        ? `${shortName(run[0])}–${shortName(run[run.length - 1])}`
+        : run.map(shortName).join(', '),
     )
     .join(', ');
 }

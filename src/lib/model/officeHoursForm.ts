@@ -1,5 +1,6 @@
 import { MAX_AWAY_MESSAGE_CHARS, MAX_REPLY_WITHIN } from '../protocol/limits';
 import { OfficeHours } from './schemas';
+import { clock, WEEKDAY_NAMES } from './week';
 import { deviceTimeZone, isTimeZone } from './zonedTime';
 
 export type OfficeHoursProblem =
@@ -40,16 +41,6 @@ export interface OfficeHoursForm {
   awayMessage: string;
 }
 
-export const WEEKDAY_NAMES = [
-  'Sunday',
-  'Monday',
-  'Tuesday',
-  'Wednesday',
-  'Thursday',
-  'Friday',
-  'Saturday',
-] as const;
-
 function minutes(time: string): number | null {
   const match = /^(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/.exec(time);
   if (!match) return null;
@@ -58,13 +49,13 @@ function minutes(time: string): number | null {
 }
 
 /** "HH:MM" for `<input type="time">`; closing at midnight (1440) is "00:00", as the form reads it back. */
-function clock(minute: number): string {
-  const wrapped = minute % 1440;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(wrapped / 60))}:${pad(wrapped % 60)}`;
-}
+const timeInput = (minute: number) => clock(minute % 1440);
 
-/** The form for saved hours, or the usual Monday to Friday, 09:00 to 17:00, in this device's zone. */
+/**
+ * The form for saved hours, or the usual Monday to Friday, 09:00 to 17:00, in this device's zone. The form holds one
+ * stretch a day: a day saved with a break (by another version, or a peer) is shown, and saved again, as one stretch
+ * from its first opening to its last close; the form's hint says so.
+ */
 export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursForm {
   if (!hours) {
     return {
@@ -76,11 +67,10 @@ export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursFo
     };
   }
   return {
-    // The form edits one interval a day: a day saved with a break is shown from its first opening to its last close.
     days: hours.week.map((day) => ({
       open: day.length > 0,
-      from: day.length > 0 ? clock(day[0].start) : '09:00',
-      to: day.length > 0 ? clock(day[day.length - 1].end) : '17:00',
+      from: day.length > 0 ? timeInput(day[0].start) : '09:00',
+      to: day.length > 0 ? timeInput(day[day.length - 1].end) : '17:00',
     })),
     timeZone: hours.timeZone,
     amount: String(hours.replyWithin.amount),
@@ -100,7 +90,7 @@ export function officeHoursFromForm(form: OfficeHoursForm): OfficeHours {
       throw new OfficeHoursError(
         'missing_time',
         `Enter an opening and a closing time for ${name}.`,
-        `day-${i}`,
+        start === null ? `day-${i}-from` : `day-${i}-to`,
       );
     }
     const close = end === 0 ? 1440 : end;
@@ -108,7 +98,7 @@ export function officeHoursFromForm(form: OfficeHoursForm): OfficeHours {
       throw new OfficeHoursError(
         'closes_before_opens',
         `On ${name}, the closing time must be after the opening time.`,
-        `day-${i}`,
+        `day-${i}-to`,
       );
     }
     return [{ start, end: close }];

@@ -10,7 +10,8 @@ import {
 } from '../protocol/limits';
 import { isTimeZone } from './zonedTime';
 
-const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
+/** A 32-byte public key as 64 lowercase hex digits. */
+export const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** An open interval of one day: minutes after local midnight, in the office hours' zone (1440: midnight after). */
 const OpenInterval = z

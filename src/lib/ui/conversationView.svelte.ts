@@ -152,10 +152,16 @@ export class ConversationViewState {
     try {
       // Written before the conversation finished loading: it is queued into the loaded document, never beside it.
       const conversation = this.conversation ?? (await session.index.open(this.roomId()));
-      await conversation.send(this.typed);
-      this.typed = '';
-      this.draftError = '';
-      void session.drafts.clear(this.roomId());
+      const sent = this.typed;
+      await conversation.send(sent);
+      if (this.typed === sent) {
+        this.typed = '';
+        this.draftError = '';
+        void session.drafts.clear(this.roomId());
+      } else {
+        // Typed on while it was being sent: that text is kept, and stored as the draft.
+        this.draft = this.typed;
+      }
       notifications.messageQueued();
     } catch (e) {
       // The draft stays as typed: nothing a person wrote is thrown away because it could not be sent.

@@ -10,6 +10,9 @@ import {
 import { app } from './app.svelte';
 import { handleError } from './handleError';
 
+/** The id of the line that says what is wrong with the form. */
+export const OFFICE_HOURS_ERROR_ID = 'office-hours-error';
+
 /**
  * A therapist's office hours while they edit them: the form (as saved, or Monday to Friday 09:00 to 17:00 in this
  * device's zone), what is wrong with it in words, and saving (sealed on the device, then published in every
@@ -23,6 +26,17 @@ export class OfficeHoursSettingsState {
   saved = $state('');
   saving = $state(false);
   readonly zones: string[] = timeZoneChoices(this.form.timeZone);
+
+  /** True for the control the error is about. */
+  invalid(field: string): boolean {
+    return this.errorField === field;
+  }
+
+  /** A control's `aria-describedby`: its own hint, and the error while the error is about it. */
+  describedBy(field: string, hint?: string): string | undefined {
+    const ids = [hint, this.invalid(field) ? OFFICE_HOURS_ERROR_ID : undefined].filter(Boolean);
+    return ids.length > 0 ? ids.join(' ') : undefined;
+  }
 
   async save(): Promise<void> {
     const session = app.session;

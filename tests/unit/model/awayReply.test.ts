@@ -40,6 +40,11 @@ function message(by: string, at: string, n = 1): MessageEntry {
 
 const FRIDAY_EVENING = '2025-01-10T18:00:00Z';
 
+/** An away message the therapist's device sent at `at`. */
+function automatic(at: string): MessageEntry {
+  return { ...message(THERAPIST_KEY, at), text: AWAY, auto: 'away' };
+}
+
 describe('when the away message is due', () => {
   const away = () => new Y.Doc().getMap(AWAY_MAP);
   const due = (
@@ -52,6 +57,7 @@ describe('when the away message is due', () => {
       people: people(),
       entries,
       away: away(),
+      running: null,
       now: Date.parse(now),
       ...input,
     });
@@ -84,12 +90,68 @@ describe('when the away message is due', () => {
     expect(due([message(THERAPIST_KEY, FRIDAY_EVENING)], FRIDAY_EVENING, { me: CLIENT_KEY })).toBeNull();
   });
 
+  it('is not due while a messaging session runs, even outside office hours', () => {
+    const entries = [message(CLIENT_KEY, FRIDAY_EVENING)];
+    const running = { at: Date.parse('2025-01-10T17:45:00Z'), minutes: 30 };
+    expect(due(entries, '2025-01-10T18:00:05Z', { running })).toBeNull();
+  });
+
+  it('is not due after the therapist wrote in person since the office closed', () => {
+    // The therapist answers at 20:00 on Friday; the client writes back at 20:05.
+    const evening = [
+      message(CLIENT_KEY, FRIDAY_EVENING),
+      message(THERAPIST_KEY, '2025-01-10T20:00:00Z'),
+      message(CLIENT_KEY, '2025-01-10T20:05:00Z', 2),
+    ];
+    expect(due(evening, '2025-01-10T20:05:01Z')).toBeNull();
+    // A reply written before Friday's close, or an automatic one, does not say the therapist is there now.
+    const afternoon = [message(THERAPIST_KEY, '2025-01-10T16:30:00Z'), message(CLIENT_KEY, FRIDAY_EVENING)];
+    expect(due(afternoon, '2025-01-10T18:00:05Z')?.day).toBe('2025-01-10');
+    const later = [
+      ...afternoon,
+      automatic('2025-01-10T18:00:05Z'),
+      message(CLIENT_KEY, '2025-01-11T10:00:00Z', 2),
+    ];
+    expect(due(later, '2025-01-11T10:00:01Z')?.day).toBe('2025-01-11');
+  });
+
   it('is not due again on a day it went out', () => {
     const sent = away();
-    sent.set('2025-01-10', { id: crypto.randomUUID(), by: THERAPIST_KEY, at: Date.parse(FRIDAY_EVENING) });
-    const entries = [message(CLIENT_KEY, FRIDAY_EVENING), message(CLIENT_KEY, '2025-01-10T21:00:00Z', 2)];
+    const reply = automatic('2025-01-10T18:00:05Z');
+    sent.set('2025-01-10', { id: reply.id, by: THERAPIST_KEY, at: reply.at });
+    const entries = [
+      message(CLIENT_KEY, FRIDAY_EVENING),
+      reply,
+      message(CLIENT_KEY, '2025-01-10T21:00:00Z', 2),
+    ];
     expect(due(entries, '2025-01-10T21:00:01Z', { away: sent })).toBeNull();
     expect(due(entries, '2025-01-11T09:00:00Z', { away: sent })?.day).toBe('2025-01-11');
+  });
+
+  it('is still due when today’s entry was filled in by someone else or names no away message of today', () => {
+    const yesterday = automatic('2025-01-09T18:00:05Z');
+    const entries = [
+      message(CLIENT_KEY, '2025-01-09T18:00:00Z'),
+      yesterday,
+      message(CLIENT_KEY, FRIDAY_EVENING, 2),
+    ];
+    const now = '2025-01-10T18:00:05Z';
+    const filled = (value: unknown, day = '2025-01-10') => {
+      const map = away();
+      map.set(day, value);
+      return map;
+    };
+    const at = Date.parse(FRIDAY_EVENING);
+    // The client wrote today's key, or named a message that is not there, or is not automatic, or is yesterday's.
+    expect(due(entries, now, { away: filled({ id: yesterday.id, by: CLIENT_KEY, at }) })?.day).toBe(
+      '2025-01-10',
+    );
+    expect(
+      due(entries, now, { away: filled({ id: crypto.randomUUID(), by: THERAPIST_KEY, at }) }),
+    ).not.toBeNull();
+    expect(due(entries, now, { away: filled({ id: entries[2].id, by: THERAPIST_KEY, at }) })).not.toBeNull();
+    expect(due(entries, now, { away: filled({ id: yesterday.id, by: THERAPIST_KEY, at }) })).not.toBeNull();
+    expect(due(entries, now, { away: filled('sent') })).not.toBeNull();
   });
 });
 
@@ -104,6 +166,24 @@ function sendAway(doc: Y.Doc, day: string): string {
   return id;
 }
 
+describe('the away messages shown', () => {
+  it('are those the map names by date, by the therapist, pointing at an automatic message of theirs', () => {
+    const doc = new Y.Doc();
+    const map = doc.getMap(AWAY_MAP);
+    const friday = automatic(FRIDAY_EVENING);
+    const saturday = automatic('2025-01-11T18:00:00Z');
+    const fromClient = { ...message(CLIENT_KEY, '2025-01-12T18:00:00Z'), auto: 'away' as const };
+    const plain = message(THERAPIST_KEY, '2025-01-13T18:00:00Z');
+    const entries = [friday, saturday, fromClient, plain];
+    map.set('2025-01-10', { id: friday.id, by: THERAPIST_KEY, at: friday.at });
+    map.set('2025-01-11', { id: saturday.id, by: CLIENT_KEY, at: saturday.at });
+    map.set('2025-01-12', { id: fromClient.id, by: CLIENT_KEY, at: fromClient.at });
+    map.set('2025-01-13', { id: plain.id, by: THERAPIST_KEY, at: plain.at });
+    map.set('someday', { id: saturday.id, by: THERAPIST_KEY, at: saturday.at });
+    expect([...shownAway(map, entries, people())]).toEqual([friday.id]);
+  });
+});
+
 describe('two of the therapist’s devices that both sent the day’s away message', () => {
   const dbNames: string[] = [];
   beforeAll(cryptoReady);
@@ -113,7 +193,7 @@ describe('two of the therapist’s devices that both sent the day’s away messa
 
   it('agree, once merged, on one of them, and show only that one', async () => {
     const base = new Y.Doc();
-    base.getMap('people').set(CLIENT_KEY, { name: 'Sam Okafor', role: 'client', replyPromise: '' });
+    for (const [key, person] of people()) base.getMap('people').set(key, person);
     base.getArray('messages').push([message(CLIENT_KEY, FRIDAY_EVENING)]);
     const phone = new Y.Doc();
     const laptop = new Y.Doc();
@@ -125,10 +205,13 @@ describe('two of the therapist’s devices that both sent the day’s away messa
     Y.applyUpdate(phone, Y.encodeStateAsUpdate(laptop));
     Y.applyUpdate(laptop, fromPhone);
 
-    const shown = [...shownAway(phone.getMap(AWAY_MAP))];
+    const shownOn = (doc: Y.Doc) => [
+      ...shownAway(doc.getMap(AWAY_MAP), doc.getArray<MessageEntry>('messages').toArray(), people()),
+    ];
+    const shown = shownOn(phone);
     expect(shown).toHaveLength(1);
     expect(ids).toContain(shown[0]);
-    expect([...shownAway(laptop.getMap(AWAY_MAP))]).toEqual(shown);
+    expect(shownOn(laptop)).toEqual(shown);
     expect(phone.getArray('messages').length).toBe(3);
 
     // The client's device, given the merged document, shows the one the map names, marked automatic.

@@ -4,6 +4,7 @@ import {
   describeMoment,
   describePromise,
   isOpen,
+  lastClosing,
   nextOpening,
   replyDueBy,
 } from '$lib/model/officeHours';
@@ -47,6 +48,20 @@ describe('office hours as moments', () => {
     expect(nextOpening(h, t('2025-01-07T11:00:00Z'))).toBe(t('2025-01-07T11:00:00Z'));
     // Across the spring change: Friday in GMT, Monday in BST.
     expect(nextOpening(h, t('2025-03-28T18:00:00Z'))).toBe(t('2025-03-31T09:00:00+01:00'));
+  });
+
+  it('finds when the office last closed: Friday evening for the weekend, the lunch break for the afternoon', () => {
+    const h = london();
+    expect(lastClosing(h, t('2025-01-10T20:00:00Z'))).toBe(t('2025-01-10T17:00:00Z'));
+    expect(lastClosing(h, t('2025-01-13T08:00:00Z'))).toBe(t('2025-01-10T17:00:00Z'));
+    expect(lastClosing(h, t('2025-01-10T17:00:00Z'))).toBe(t('2025-01-10T17:00:00Z'));
+    const split = [
+      { start: 9 * 60, end: 12 * 60 },
+      { start: 14 * 60, end: 18 * 60 },
+    ];
+    const tuesdays = hours('Europe/London', [CLOSED, CLOSED, split, CLOSED, CLOSED, CLOSED, CLOSED]);
+    expect(lastClosing(tuesdays, t('2025-01-07T13:00:00Z'))).toBe(t('2025-01-07T12:00:00Z'));
+    expect(lastClosing(tuesdays, t('2025-01-09T13:00:00Z'))).toBe(t('2025-01-07T18:00:00Z'));
   });
 
   it('counts working hours only in office time, from the next opening when a message comes while closed', () => {
@@ -110,6 +125,10 @@ describe('office hours as moments', () => {
     expect(isOpen(spring, t('2025-03-30T00:30:00Z'))).toBe(false);
     expect(isOpen(spring, t('2025-03-30T01:30:00Z'))).toBe(true);
     expect(isOpen(spring, t('2025-03-30T02:00:00Z'))).toBe(false);
+    // 01:15–01:45 falls wholly in the gap: it is open an hour later, 02:15–02:45 BST.
+    const inGap = earlySunday(75, 105);
+    expect(nextOpening(inGap, t('2025-03-29T12:00:00Z'))).toBe(t('2025-03-30T02:15:00+01:00'));
+    expect(isOpen(inGap, t('2025-03-30T02:44:00+01:00'))).toBe(true);
     // 01:00–02:00 on 26 October 2025: from the first 01:00 (BST) to 02:00 GMT, two real hours.
     const autumn = earlySunday(60, 120);
     expect(nextOpening(autumn, t('2025-10-25T12:00:00Z'))).toBe(t('2025-10-26T00:00:00Z'));

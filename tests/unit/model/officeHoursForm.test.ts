@@ -24,14 +24,26 @@ describe('the office hours form', () => {
     expect(officeHoursToForm(hours).days[6]).toEqual({ open: true, from: '18:00', to: '00:00' });
   });
 
+  it('holds one stretch a day: a day with a break is read from its first opening to its last close', () => {
+    const hours = officeHoursFromForm(form());
+    hours.week[2] = [
+      { start: 540, end: 720 },
+      { start: 840, end: 1080 },
+    ];
+    const read = officeHoursToForm(hours);
+    expect(read.days[2]).toEqual({ open: true, from: '09:00', to: '18:00' });
+    expect(officeHoursFromForm(read).week[2]).toEqual([{ start: 540, end: 1080 }]);
+  });
+
   it('says in words what to fix, and which control', () => {
     const cases: [(f: OfficeHoursForm) => void, string, string][] = [
       [
         (f) => (f.days[2].to = '08:00'),
         'On Tuesday, the closing time must be after the opening time.',
-        'day-2',
+        'day-2-to',
       ],
-      [(f) => (f.days[3].from = ''), 'Enter an opening and a closing time for Wednesday.', 'day-3'],
+      [(f) => (f.days[3].from = ''), 'Enter an opening and a closing time for Wednesday.', 'day-3-from'],
+      [(f) => (f.days[4].to = ''), 'Enter an opening and a closing time for Thursday.', 'day-4-to'],
       [(f) => f.days.forEach((d) => (d.open = false)), 'Choose at least one day with office hours.', 'day-1'],
       [(f) => (f.timeZone = 'Mars/Olympus_Mons'), 'Choose your time zone from the list.', 'time-zone'],
       [(f) => (f.amount = '0'), `from 1 to ${MAX_REPLY_WITHIN}`, 'reply-within'],
