@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { z } from 'zod';
 import { isOpen, nextOpening } from './officeHours';
-import type { MessageEntry, PersonEntry } from './schemas';
+import { Timestamp, type MessageEntry, type PersonEntry } from './schemas';
 import { dateKey, localTime } from './zonedTime';
 
 /**
@@ -18,7 +18,7 @@ export const AWAY_MAP = 'away';
 const AwayEntry = z.object({
   id: z.string().min(8).max(64),
   by: z.string().regex(/^[0-9a-f]{64}$/),
-  at: z.number(),
+  at: Timestamp,
 });
 export type AwayEntry = z.infer<typeof AwayEntry>;
 

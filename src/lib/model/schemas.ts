@@ -5,12 +5,19 @@ import {
   MAX_NAME_CHARS,
   MAX_OFFICE_INTERVALS_PER_DAY,
   MAX_REPLY_WITHIN,
+  MAX_TIMESTAMP_MS,
   MAX_TOPIC_CHARS,
   MESSAGING_SESSION_MINUTES,
 } from '../protocol/limits';
 import { isTimeZone } from './zonedTime';
 
 const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * A time a peer wrote into a conversation document (ms since 1970): whole, and within MAX_TIMESTAMP_MS, so every view,
+ * sum and `Intl` format of it works. An entry whose time is not fails its schema and is dropped.
+ */
+export const Timestamp = z.number().int().min(0).max(MAX_TIMESTAMP_MS);
 
 /** An open interval of one day: minutes after local midnight, in the office hours' zone (1440: midnight after). */
 const OpenInterval = z
@@ -128,7 +135,7 @@ export const MessageEntry = z.object({
   by: z.string().regex(/^[0-9a-f]{64}$/),
   n: z.number().int().positive(),
   text: z.string().min(1).max(MAX_MESSAGE_CHARS),
-  at: z.number(),
+  at: Timestamp,
   /** Sent by the author's device on its own: `away`, the away message (see `awayReply.ts`). */
   auto: z.literal('away').optional(),
 });
@@ -188,7 +195,7 @@ export const AuditEntry = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
-  at: z.number(),
+  at: Timestamp,
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
@@ -199,7 +206,7 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 export const TopicEntry = z.object({
   topic: z.string().min(1).max(MAX_TOPIC_CHARS),
   by: HexKey,
-  at: z.number(),
+  at: Timestamp,
   index: z.number().int().positive(),
 });
 export type TopicEntry = z.infer<typeof TopicEntry>;
@@ -211,7 +218,7 @@ export type TopicEntry = z.infer<typeof TopicEntry>;
 export const MessagingSessionEntry = z.object({
   id: z.string().min(8).max(64),
   by: HexKey,
-  at: z.number(),
+  at: Timestamp,
   minutes: z
     .number()
     .int()

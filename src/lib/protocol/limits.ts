@@ -138,3 +138,10 @@ export const LONG_MESSAGE_HINT_CHARS = 1200;
 /** This many client messages in a row with no reply, within `MESSAGE_BURST_WINDOW_MS`, get a reminder of reply times. */
 export const MESSAGE_BURST_COUNT = 3;
 export const MESSAGE_BURST_WINDOW_MS = 10 * 60 * 1000;
+
+/**
+ * Latest time (ms since 1970) a peer may put on anything it writes into a conversation document: a message, audit
+ * line, topic, messaging session or away entry. A later (or negative, or fractional) one fails its schema and the
+ * entry is dropped like any unparseable one, so a date no formatter can show never reaches the views.
+ */
+export const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
