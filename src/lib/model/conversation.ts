@@ -767,18 +767,19 @@ export class Conversation {
         text: `${name(entry.by)} ${i === 0 ? 'set the topic to' : 'renamed the conversation to'} “${entry.topic}”`,
       });
     }
-    out.push(...sessionLines(this.messagingSessions(), Date.now()));
+    const now = Date.now();
+    out.push(...sessionLines(this.messagingSessions(now), now));
     out.push(...this.pendingChanges);
     return out.sort((a, b) => a.at - b.at);
   }
 
-  /** The messaging sessions that count, oldest first (see `countedSessions`). */
-  messagingSessions(): MessagingSessionView[] {
+  /** The messaging sessions that count at `now`, oldest first (see `countedSessions`). */
+  messagingSessions(now = Date.now()): MessagingSessionView[] {
     const sources = this.nameSources();
     const { members, departed } = this.membership.state;
     // Anyone who has been in the conversation: a session someone started stays in its history after they leave.
     const participant = (key: string) => sources.people.has(key) || members.has(key) || departed.has(key);
-    return countedSessions(this.doc.getArray('sessions').toArray(), participant).map((entry) => ({
+    return countedSessions(this.doc.getArray('sessions').toArray(), participant, now).map((entry) => ({
       ...entry,
       byName: nameOf(sources, entry.by),
       endsAt: endOf(entry),
@@ -787,7 +788,7 @@ export class Conversation {
 
   /** The messaging session running at `now`, if one is. */
   runningMessagingSession(now = Date.now()): MessagingSessionView | null {
-    return runningSession(this.messagingSessions(), now);
+    return runningSession(this.messagingSessions(now), now);
   }
 
   /**
@@ -802,14 +803,16 @@ export class Conversation {
     if (!this.isMember) {
       throw new MessagingSessionError('not_a_member', 'You are no longer in this conversation.');
     }
-    const running = this.runningMessagingSession();
-    if (running) {
+    // One dated a little ahead of this device's clock has not begun, but will: it blocks a new one all the same.
+    const now = Date.now();
+    const running = this.messagingSessions(now).at(-1);
+    if (running && now < running.endsAt) {
       throw new MessagingSessionError(
         'already_running',
         `A messaging session is already in progress (started by ${running.byName === 'You' ? 'you' : running.byName}). Start another once it has ended.`,
       );
     }
-    const entry = { id: crypto.randomUUID(), by: this.me, at: Date.now(), minutes };
+    const entry = { id: crypto.randomUUID(), by: this.me, at: now, minutes };
     await this.commit(() => this.doc.getArray('sessions').push([entry]));
   }
 

@@ -1,4 +1,4 @@
-import { MESSAGING_SESSION_MINUTES } from '../protocol/limits';
+import { MAX_CLOCK_SKEW_MS, MESSAGING_SESSION_MINUTES } from '../protocol/limits';
 import type { AuditView } from './conversation';
 import { MessagingSessionEntry } from './schemas';
 
@@ -32,18 +32,21 @@ export function isSessionLength(minutes: number): boolean {
 }
 
 /**
- * The sessions that count, oldest first: entries that parse, started by someone in the conversation, and not
+ * The sessions that count, oldest first: entries that parse, started by someone in the conversation, not dated more
+ * than MAX_CLOCK_SKEW_MS after `now` (such a one would run, and block new ones, until its far-off time), and not
  * begun while an earlier one was running. Two people who each started one while apart see the same one count
  * (the earlier, by time then id), so every device tells the same story.
  */
 export function countedSessions(
   values: unknown[],
   isParticipant: (key: string) => boolean,
+  now: number,
 ): MessagingSessionEntry[] {
   const entries: MessagingSessionEntry[] = [];
   for (const value of values) {
     const parsed = MessagingSessionEntry.safeParse(value);
-    if (parsed.success && isParticipant(parsed.data.by)) entries.push(parsed.data);
+    if (!parsed.success || parsed.data.at > now + MAX_CLOCK_SKEW_MS) continue;
+    if (isParticipant(parsed.data.by)) entries.push(parsed.data);
   }
   entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const out: MessagingSessionEntry[] = [];
@@ -58,13 +61,16 @@ export function endOf(entry: { at: number; minutes: number }): number {
   return entry.at + entry.minutes * MINUTE_MS;
 }
 
-/** The session running at `now`, if any (only the latest can be: they never overlap). */
+/**
+ * The session running at `now`, if any (only the latest can be: they never overlap). One dated a little ahead of this
+ * device's clock runs once its time comes.
+ */
 export function runningSession<T extends { at: number; minutes: number }>(
   sessions: T[],
   now: number,
 ): T | null {
   const last = sessions.at(-1);
-  return last && now < endOf(last) ? last : null;
+  return last && last.at <= now && now < endOf(last) ? last : null;
 }
 
 /** Whole minutes left, rounded up (a session with 10 seconds left has "1 minute left"), never more than its length. */

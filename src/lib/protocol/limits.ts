@@ -145,3 +145,10 @@ export const MESSAGE_BURST_WINDOW_MS = 10 * 60 * 1000;
  * entry is dropped like any unparseable one, so a date no formatter can show never reaches the views.
  */
 export const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+
+/**
+ * How far ahead of this device's clock another device's may run. A messaging session dated further ahead does not
+ * count (it would otherwise run, and block new ones, until that time); one within it counts, and runs once its time
+ * comes. Which future-dated sessions count thus depends on this device's clock, and only for those.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
