@@ -13,7 +13,7 @@ import {
   toBase64Url,
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
-import { MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import { MAX_KEPT_SESSIONS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
 import { AWAY_MAP, awayReplyDue, shownAway } from './awayReply';
 import { validateMessage } from './errors';
 import {
@@ -42,6 +42,7 @@ import {
   PersonEntry,
   ReceiptEntry,
   type Contact,
+  type MessagingSessionEntry,
   type Profile,
   type RoomRecord,
   type TopicEntry,
@@ -174,6 +175,9 @@ export class Conversation {
   /** Record writes, one at a time: the log, pending changes and keys each change the one record. */
   private recordWrites: Promise<void> = Promise.resolve();
   private accessLost = false;
+  /** A look at which messaging sessions count is queued (see `rememberSessionsSoon`). */
+  private sessionsCheckQueued = false;
+  private closed = false;
 
   constructor(
     db: HearthDb,
@@ -238,6 +242,7 @@ export class Conversation {
     this.doc.on('update', (_update: Uint8Array, origin: unknown) => {
       this.entriesCache = null;
       this.viewCache = null;
+      this.rememberSessionsSoon();
       // A local change is shown once its outbox write has committed (see `commit`), not before: rendering here
       // would both show an unsaved message and hold up the transaction that saves it.
       if (origin === REMOTE_ORIGIN) this.notify();
@@ -276,6 +281,7 @@ export class Conversation {
   }
 
   close(): void {
+    this.closed = true;
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.membership.stop();
     this.sync.stop();
@@ -776,14 +782,40 @@ export class Conversation {
   /** The messaging sessions that count at `now`, oldest first (see `countedSessions`). */
   messagingSessions(now = Date.now()): MessagingSessionView[] {
     const sources = this.nameSources();
-    const { members, departed } = this.membership.state;
-    // Anyone who has been in the conversation: a session someone started stays in its history after they leave.
-    const participant = (key: string) => sources.people.has(key) || members.has(key) || departed.has(key);
-    return countedSessions(this.doc.getArray('sessions').toArray(), participant, now).map((entry) => ({
+    return this.countSessions(now, this.currentRecord.sessions).map((entry) => ({
       ...entry,
       byName: nameOf(sources, entry.by),
       endsAt: endOf(entry),
     }));
+  }
+
+  private countSessions(now: number, kept: readonly MessagingSessionEntry[] = []): MessagingSessionEntry[] {
+    const { members, departed } = this.membership.state;
+    const people = this.people();
+    // Anyone who has been in the conversation: a session someone started stays in its history after they leave.
+    const participant = (key: string) => people.has(key) || members.has(key) || departed.has(key);
+    return countedSessions(this.doc.getArray('sessions').toArray(), participant, now, kept);
+  }
+
+  /**
+   * After a change of the document, remember in the room's sealed record the sessions that count now, so they keep
+   * counting on this device whatever a peer later does to their entries (see `countedSessions`).
+   */
+  private rememberSessionsSoon(): void {
+    if (this.sessionsCheckQueued) return;
+    this.sessionsCheckQueued = true;
+    queueMicrotask(() => {
+      this.sessionsCheckQueued = false;
+      if (this.closed) return;
+      const latest = (kept?: MessagingSessionEntry[]) =>
+        this.countSessions(Date.now(), kept).slice(-MAX_KEPT_SESSIONS);
+      const kept = this.currentRecord.sessions ?? [];
+      const counted = latest(kept);
+      if (counted.length === kept.length && counted.every((entry, i) => entry.id === kept[i].id)) return;
+      this.patchRecord((r) => ({ ...r, sessions: latest(r.sessions) })).catch((error: unknown) =>
+        console.warn('hearth: could not remember the messaging sessions', error),
+      );
+    });
   }
 
   /** The messaging session running at `now`, if one is. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   MAX_AWAY_MESSAGE_CHARS,
+  MAX_KEPT_SESSIONS,
   MAX_MESSAGE_CHARS,
   MAX_NAME_CHARS,
   MAX_OFFICE_INTERVALS_PER_DAY,
@@ -70,6 +71,21 @@ export const PendingMembershipChange = z.object({
   at: z.number(),
 });
 
+/**
+ * A messaging session in the conversation document (`sessions`): `by` (a participant's identity key) started it at
+ * `at` for `minutes`, one of MESSAGING_SESSION_MINUTES. It ends by itself: there is no entry that stops one.
+ */
+export const MessagingSessionEntry = z.object({
+  id: z.string().min(8).max(64),
+  by: HexKey,
+  at: Timestamp,
+  minutes: z
+    .number()
+    .int()
+    .refine((m) => (MESSAGING_SESSION_MINUTES as readonly number[]).includes(m)),
+});
+export type MessagingSessionEntry = z.infer<typeof MessagingSessionEntry>;
+
 /** A room holds a conversation, or a practice's directory of professionals. */
 export const ROOM_KINDS = ['conversation', 'practice'] as const;
 export type RoomKind = (typeof ROOM_KINDS)[number];
@@ -126,6 +142,12 @@ export const RoomRecord = z.object({
    * practices, or one learnt of by the relay's room list, until its document says.
    */
   kind: z.enum(ROOM_KINDS).optional(),
+  /**
+   * The messaging sessions this device has counted, newest last (at most MAX_KEPT_SESSIONS): they keep counting here
+   * even if a peer deletes their entries or slips a backdated one in before them (see `countedSessions`). Dropped,
+   * not the record, if it ever fails to parse.
+   */
+  sessions: z.array(MessagingSessionEntry).max(MAX_KEPT_SESSIONS).optional().catch(undefined),
 });
 export type RoomRecord = z.infer<typeof RoomRecord>;
 
@@ -210,21 +232,6 @@ export const TopicEntry = z.object({
   index: z.number().int().positive(),
 });
 export type TopicEntry = z.infer<typeof TopicEntry>;
-
-/**
- * A messaging session in the conversation document (`sessions`): `by` (a participant's identity key) started it at
- * `at` for `minutes`, one of MESSAGING_SESSION_MINUTES. It ends by itself: there is no entry that stops one.
- */
-export const MessagingSessionEntry = z.object({
-  id: z.string().min(8).max(64),
-  by: HexKey,
-  at: Timestamp,
-  minutes: z
-    .number()
-    .int()
-    .refine((m) => (MESSAGING_SESSION_MINUTES as readonly number[]).includes(m)),
-});
-export type MessagingSessionEntry = z.infer<typeof MessagingSessionEntry>;
 
 /**
  * How someone became a contact: they invited this person, took this person's invite, or are a

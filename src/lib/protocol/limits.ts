@@ -152,3 +152,6 @@ export const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
  * comes. Which future-dated sessions count thus depends on this device's clock, and only for those.
  */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** A device remembers (sealed, in the room's record) this many of the messaging sessions it counted, the latest. */
+export const MAX_KEPT_SESSIONS = 20;

@@ -101,9 +101,10 @@ describe('messaging sessions', () => {
         sessionEntry(stranger, now - 20 * MINUTE, 60),
         { ...sessionEntry(client, now - 10 * MINUTE, 30), minutes: 20 },
         { ...sessionEntry(client, now - 10 * MINUTE, 30), by: 'not a key' },
-        // Two started while apart: the earlier counts on every device, the later never does.
-        sessionEntry(client, now - 4 * MINUTE, 60),
+        // Two started while apart: the first in the document counts on every device, the other never does.
         first,
+        sessionEntry(client, now - 6 * MINUTE, 60),
+        sessionEntry(client, now - 4 * MINUTE, 60),
       ]),
     );
     expect(MessagingSessionEntry.safeParse({ ...first, minutes: 20 }).success).toBe(false);
