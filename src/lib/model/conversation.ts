@@ -790,11 +790,27 @@ export class Conversation {
   }
 
   private countSessions(now: number, kept: readonly MessagingSessionEntry[] = []): MessagingSessionEntry[] {
-    const { members, departed } = this.membership.state;
+    return countedSessions(this.doc.getArray('sessions').toArray(), this.mayStartSession(), now, kept);
+  }
+
+  /**
+   * Who a counted session may name as its starter. With a membership log: whoever the signed log names as a member, or
+   * as one who left or was removed (a session stays in the history after its starter goes); `people` is not enough,
+   * since anyone who can write the document can introduce a key of their own making there.
+   *
+   * A room from before logs (a one-to-one conversation from an invite, until its creator's device starts a log) has
+   * nothing signed to go by. There, only the creator (whose key this device learnt out of band) and the people whose
+   * invite claim it verified can write to the document at all (`sync/memberTrust.ts`), and a message's author is
+   * whoever introduced themselves in `people` under its `by`: a session's starter is trusted the same way, this person
+   * or someone introduced (the inviter counts as introduced by the signed invite, see `people`).
+   */
+  private mayStartSession(): (key: string) => boolean {
+    if (this.membership.hasLog) {
+      const { members, departed } = this.membership.state;
+      return (key) => members.has(key) || departed.has(key);
+    }
     const people = this.people();
-    // Anyone who has been in the conversation: a session someone started stays in its history after they leave.
-    const participant = (key: string) => people.has(key) || members.has(key) || departed.has(key);
-    return countedSessions(this.doc.getArray('sessions').toArray(), participant, now, kept);
+    return (key) => key === this.me || people.has(key);
   }
 
   /**
@@ -826,7 +842,7 @@ export class Conversation {
   /**
    * Start a messaging session of `minutes` (one of MESSAGING_SESSION_MINUTES) for everyone here. It runs its time:
    * nothing stops it early. Throws `MessagingSessionError` while one is running, for another length, or for someone
-   * no longer in the conversation; goes out with the next connection like a message.
+   * no longer (or, by the membership log, not yet) in the conversation; goes out with the next connection like a message.
    */
   async startMessagingSession(minutes: number): Promise<void> {
     if (!isSessionLength(minutes)) {
@@ -834,6 +850,13 @@ export class Conversation {
     }
     if (!this.isMember) {
       throw new MessagingSessionError('not_a_member', 'You are no longer in this conversation.');
+    }
+    if (!this.mayStartSession()(this.me)) {
+      // Joined by invite, and not yet written into the log by the manager's device: a session would not count yet.
+      throw new MessagingSessionError(
+        'not_a_member',
+        'You can start a messaging session once the person who manages this conversation has confirmed you in it (when their device is next online).',
+      );
     }
     // One dated a little ahead of this device's clock has not begun, but will: it blocks a new one all the same.
     const now = Date.now();
