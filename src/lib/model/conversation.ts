@@ -906,11 +906,8 @@ export class Conversation {
     const people = this.people();
     const delivered = this.highestReceipt('delivered');
     const read = this.highestReceipt('read');
-    const away = shownAway(this.doc.getMap(AWAY_MAP));
     const out: MessageView[] = [];
-    for (const entry of this.entries()) {
-      // Two of the therapist's devices that raced both sent the day's away message: one is shown.
-      if (entry.auto && !away.has(entry.id)) continue;
+    for (const entry of this.shownEntries()) {
       const mine = entry.by === this.me;
       let state: MessageState | null = null;
       let failedReason: string | null = null;
@@ -940,10 +937,17 @@ export class Conversation {
     return out;
   }
 
-  /** Messages from others that this device has not yet shown as read. */
+  /** Messages from others that this device has not yet shown as read (of those `messages()` shows). */
   unreadCount(): number {
     const mine = this.receiptsOf(this.me);
-    return this.entries().filter((e) => e.by !== this.me && e.n > (mine[e.by]?.read ?? 0)).length;
+    return this.shownEntries().filter((e) => e.by !== this.me && e.n > (mine[e.by]?.read ?? 0)).length;
+  }
+
+  /** The entries `messages()` shows. */
+  private shownEntries(): MessageEntry[] {
+    const away = shownAway(this.doc.getMap(AWAY_MAP));
+    // Two of the therapist's devices that raced both sent the day's away message: one is shown.
+    return this.entries().filter((entry) => !entry.auto || away.has(entry.id));
   }
 
   /** True while this device holds messages the relay has not yet stored. */
