@@ -153,7 +153,11 @@ test('@workspace a messaging session the therapist starts shows on both sides wi
   await t.getByRole('button', { name: 'Start messaging session' }).click();
   const dialog = t.getByRole('dialog', { name: 'Start a 15-minute messaging session?' });
   await expect(dialog).toContainText("Once started, a messaging session can't be cancelled");
+  // Starting one takes nothing away from anyone: the button is the screen's main action, not a warning.
+  await expect(dialog.getByRole('button', { name: 'Start session' })).toHaveClass(/\bprimary\b/);
   await dialog.getByRole('button', { name: 'Start session' }).click();
+  // The start control goes; focus moves to the banner rather than being lost to the page.
+  await expect(t.getByTestId('messaging-session-banner')).toBeFocused();
 
   for (const [page, who] of [
     [t, 'You'],
@@ -161,7 +165,12 @@ test('@workspace a messaging session the therapist starts shows on both sides wi
   ] as const) {
     const banner = page.getByTestId('messaging-session-banner');
     await expect(banner).toContainText('Messaging session in progress — 15 minutes left');
-    await expect(page.getByRole('status').filter({ has: banner })).toBeVisible();
+    // A screen reader hears the start once; the countdown is on screen but not in a live region.
+    await expect(page.getByTestId('messaging-session-announcement')).toHaveAttribute('role', 'status');
+    await expect(page.getByTestId('messaging-session-announcement')).toHaveText(
+      new RegExp(`^${who} started a 15-minute messaging session\\. It ends at .+\\.$`),
+    );
+    await expect(page.getByRole('status').filter({ has: banner })).toHaveCount(0);
     await expect(page.getByTestId('audit').filter({ hasText: 'started a 15-minute' })).toHaveText(
       new RegExp(`^${who} started a 15-minute messaging session`),
     );
@@ -182,6 +191,9 @@ test('@workspace a messaging session the therapist starts shows on both sides wi
   for (const { page } of [therapist, client]) await page.clock.fastForward(11 * MINUTE);
   for (const { page } of [therapist, client]) {
     await expect(page.getByTestId('messaging-session-banner')).toHaveCount(0);
+    await expect(page.getByTestId('messaging-session-announcement')).toHaveText(
+      'The messaging session has ended.',
+    );
     await expect(page.getByTestId('audit').filter({ hasText: 'Messaging session ended' })).toContainText(
       'Messaging session ended (15 minutes)',
     );

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { z } from 'zod';
 import { isOpen, lastClosing, nextOpening } from './officeHours';
-import { HexKey, type MessageEntry, type PersonEntry } from './schemas';
+import { HexKey, Timestamp, type MessageEntry, type PersonEntry } from './schemas';
 import { dateKey, localTime } from './zonedTime';
 
 /**
@@ -18,7 +18,7 @@ export const AWAY_MAP = 'away';
 const AwayEntry = z.object({
   id: z.string().min(8).max(64),
   by: HexKey,
-  at: z.number(),
+  at: Timestamp,
 });
 export type AwayEntry = z.infer<typeof AwayEntry>;
 

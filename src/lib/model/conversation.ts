@@ -13,7 +13,7 @@ import {
   toBase64Url,
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
-import { MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import { MAX_KEPT_SESSIONS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
 import { AWAY_MAP, awayReplyDue, shownAway } from './awayReply';
 import { validateMessage } from './errors';
 import {
@@ -42,6 +42,7 @@ import {
   PersonEntry,
   ReceiptEntry,
   type Contact,
+  type MessagingSessionEntry,
   type Profile,
   type RoomRecord,
   type TopicEntry,
@@ -174,6 +175,9 @@ export class Conversation {
   /** Record writes, one at a time: the log, pending changes and keys each change the one record. */
   private recordWrites: Promise<void> = Promise.resolve();
   private accessLost = false;
+  /** A look at which messaging sessions count is queued (see `rememberSessionsSoon`). */
+  private sessionsCheckQueued = false;
+  private closed = false;
 
   constructor(
     db: HearthDb,
@@ -238,6 +242,7 @@ export class Conversation {
     this.doc.on('update', (_update: Uint8Array, origin: unknown) => {
       this.entriesCache = null;
       this.viewCache = null;
+      this.rememberSessionsSoon();
       // A local change is shown once its outbox write has committed (see `commit`), not before: rendering here
       // would both show an unsaved message and hold up the transaction that saves it.
       if (origin === REMOTE_ORIGIN) this.notify();
@@ -276,6 +281,7 @@ export class Conversation {
   }
 
   close(): void {
+    this.closed = true;
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.membership.stop();
     this.sync.stop();
@@ -767,33 +773,76 @@ export class Conversation {
         text: `${name(entry.by)} ${i === 0 ? 'set the topic to' : 'renamed the conversation to'} “${entry.topic}”`,
       });
     }
-    out.push(...sessionLines(this.messagingSessions(), Date.now()));
+    const now = Date.now();
+    out.push(...sessionLines(this.messagingSessions(now), now));
     out.push(...this.pendingChanges);
     return out.sort((a, b) => a.at - b.at);
   }
 
-  /** The messaging sessions that count, oldest first (see `countedSessions`). */
-  messagingSessions(): MessagingSessionView[] {
+  /** The messaging sessions that count at `now`, oldest first (see `countedSessions`). */
+  messagingSessions(now = Date.now()): MessagingSessionView[] {
     const sources = this.nameSources();
-    const { members, departed } = this.membership.state;
-    // Anyone who has been in the conversation: a session someone started stays in its history after they leave.
-    const participant = (key: string) => sources.people.has(key) || members.has(key) || departed.has(key);
-    return countedSessions(this.doc.getArray('sessions').toArray(), participant).map((entry) => ({
+    return this.countSessions(now, this.currentRecord.sessions).map((entry) => ({
       ...entry,
       byName: nameOf(sources, entry.by),
       endsAt: endOf(entry),
     }));
   }
 
+  private countSessions(now: number, kept: readonly MessagingSessionEntry[] = []): MessagingSessionEntry[] {
+    return countedSessions(this.doc.getArray('sessions').toArray(), this.mayStartSession(), now, kept);
+  }
+
+  /**
+   * Who a counted session may name as its starter. With a membership log: whoever the signed log names as a member, or
+   * as one who left or was removed (a session stays in the history after its starter goes); `people` is not enough,
+   * since anyone who can write the document can introduce a key of their own making there.
+   *
+   * A room from before logs (a one-to-one conversation from an invite, until its creator's device starts a log) has
+   * nothing signed to go by. There, only the creator (whose key this device learnt out of band) and the people whose
+   * invite claim it verified can write to the document at all (`sync/memberTrust.ts`), and a message's author is
+   * whoever introduced themselves in `people` under its `by`: a session's starter is trusted the same way, this person
+   * or someone introduced (the inviter counts as introduced by the signed invite, see `people`).
+   */
+  private mayStartSession(): (key: string) => boolean {
+    if (this.membership.hasLog) {
+      const { members, departed } = this.membership.state;
+      return (key) => members.has(key) || departed.has(key);
+    }
+    const people = this.people();
+    return (key) => key === this.me || people.has(key);
+  }
+
+  /**
+   * After a change of the document, remember in the room's sealed record the sessions that count now, so they keep
+   * counting on this device whatever a peer later does to their entries (see `countedSessions`).
+   */
+  private rememberSessionsSoon(): void {
+    if (this.sessionsCheckQueued) return;
+    this.sessionsCheckQueued = true;
+    queueMicrotask(() => {
+      this.sessionsCheckQueued = false;
+      if (this.closed) return;
+      const latest = (kept?: MessagingSessionEntry[]) =>
+        this.countSessions(Date.now(), kept).slice(-MAX_KEPT_SESSIONS);
+      const kept = this.currentRecord.sessions ?? [];
+      const counted = latest(kept);
+      if (counted.length === kept.length && counted.every((entry, i) => entry.id === kept[i].id)) return;
+      this.patchRecord((r) => ({ ...r, sessions: latest(r.sessions) })).catch((error: unknown) =>
+        console.warn('hearth: could not remember the messaging sessions', error),
+      );
+    });
+  }
+
   /** The messaging session running at `now`, if one is. */
   runningMessagingSession(now = Date.now()): MessagingSessionView | null {
-    return runningSession(this.messagingSessions(), now);
+    return runningSession(this.messagingSessions(now), now);
   }
 
   /**
    * Start a messaging session of `minutes` (one of MESSAGING_SESSION_MINUTES) for everyone here. It runs its time:
    * nothing stops it early. Throws `MessagingSessionError` while one is running, for another length, or for someone
-   * no longer in the conversation; goes out with the next connection like a message.
+   * no longer (or, by the membership log, not yet) in the conversation; goes out with the next connection like a message.
    */
   async startMessagingSession(minutes: number): Promise<void> {
     if (!isSessionLength(minutes)) {
@@ -802,14 +851,23 @@ export class Conversation {
     if (!this.isMember) {
       throw new MessagingSessionError('not_a_member', 'You are no longer in this conversation.');
     }
-    const running = this.runningMessagingSession();
-    if (running) {
+    if (!this.mayStartSession()(this.me)) {
+      // Joined by invite, and not yet written into the log by the manager's device: a session would not count yet.
+      throw new MessagingSessionError(
+        'not_a_member',
+        'You can start a messaging session once the person who manages this conversation has confirmed you in it (when their device is next online).',
+      );
+    }
+    // One dated a little ahead of this device's clock has not begun, but will: it blocks a new one all the same.
+    const now = Date.now();
+    const running = this.messagingSessions(now).at(-1);
+    if (running && now < running.endsAt) {
       throw new MessagingSessionError(
         'already_running',
         `A messaging session is already in progress (started by ${running.byName === 'You' ? 'you' : running.byName}). Start another once it has ended.`,
       );
     }
-    const entry = { id: crypto.randomUUID(), by: this.me, at: Date.now(), minutes };
+    const entry = { id: crypto.randomUUID(), by: this.me, at: now, minutes };
     await this.commit(() => this.doc.getArray('sessions').push([entry]));
   }
 
@@ -848,11 +906,8 @@ export class Conversation {
     const people = this.people();
     const delivered = this.highestReceipt('delivered');
     const read = this.highestReceipt('read');
-    const away = shownAway(this.doc.getMap(AWAY_MAP), this.entries(), people);
     const out: MessageView[] = [];
-    for (const entry of this.entries()) {
-      // Two of the therapist's devices that raced both sent the day's away message: one is shown.
-      if (entry.auto && !away.has(entry.id)) continue;
+    for (const entry of this.shownEntries()) {
       const mine = entry.by === this.me;
       let state: MessageState | null = null;
       let failedReason: string | null = null;
@@ -882,10 +937,17 @@ export class Conversation {
     return out;
   }
 
-  /** Messages from others that this device has not yet shown as read. */
+  /** Messages from others that this device has not yet shown as read (of those `messages()` shows). */
   unreadCount(): number {
     const mine = this.receiptsOf(this.me);
-    return this.entries().filter((e) => e.by !== this.me && e.n > (mine[e.by]?.read ?? 0)).length;
+    return this.shownEntries().filter((e) => e.by !== this.me && e.n > (mine[e.by]?.read ?? 0)).length;
+  }
+
+  /** The entries `messages()` shows. */
+  private shownEntries(): MessageEntry[] {
+    const away = shownAway(this.doc.getMap(AWAY_MAP), this.entries(), this.people());
+    // Two of the therapist's devices that raced both sent the day's away message: one is shown.
+    return this.entries().filter((entry) => !entry.auto || away.has(entry.id));
   }
 
   /** True while this device holds messages the relay has not yet stored. */

@@ -1,4 +1,4 @@
-import { MESSAGING_SESSION_MINUTES } from '../protocol/limits';
+import { MAX_CLOCK_SKEW_MS, MESSAGING_SESSION_MINUTES } from '../protocol/limits';
 import type { AuditView } from './conversation';
 import { MessagingSessionEntry } from './schemas';
 
@@ -32,39 +32,52 @@ export function isSessionLength(minutes: number): boolean {
 }
 
 /**
- * The sessions that count, oldest first: entries that parse, started by someone in the conversation, and not
- * begun while an earlier one was running. Two people who each started one while apart see the same one count
- * (the earlier, by time then id), so every device tells the same story.
+ * The sessions that count, oldest first; they never overlap.
+ *
+ * First, every session in `kept`: those this device counted before (from the room's sealed record). They keep counting
+ * here whatever becomes of their entries, so a peer can neither delete one nor push it out with a backdated entry.
+ * Then the document's entries in document order: one counts if it parses, `by` may start sessions, it is dated no more
+ * than MAX_CLOCK_SKEW_MS after `now` (a far-off one would otherwise run, and block new ones, until its time), it starts
+ * no earlier than the end of the last one counted before it in that order, and it overlaps no kept one. Devices that
+ * see the same document count the same sessions (two started while apart: the first in document order); a device that
+ * counted one of them before the other arrived keeps its own.
  */
 export function countedSessions(
   values: unknown[],
-  isParticipant: (key: string) => boolean,
+  mayStart: (key: string) => boolean,
+  now: number,
+  kept: readonly MessagingSessionEntry[] = [],
 ): MessagingSessionEntry[] {
-  const entries: MessagingSessionEntry[] = [];
+  const counted = new Set(kept.map((entry) => entry.id));
+  const out = [...kept];
+  let lastEnd = 0;
   for (const value of values) {
     const parsed = MessagingSessionEntry.safeParse(value);
-    if (parsed.success && isParticipant(parsed.data.by)) entries.push(parsed.data);
+    if (!parsed.success || counted.has(parsed.data.id)) continue;
+    const entry = parsed.data;
+    if (!mayStart(entry.by) || entry.at > now + MAX_CLOCK_SKEW_MS || entry.at < lastEnd) continue;
+    if (kept.some((k) => entry.at < endOf(k) && k.at < endOf(entry))) continue;
+    out.push(entry);
+    counted.add(entry.id);
+    lastEnd = endOf(entry);
   }
-  entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const out: MessagingSessionEntry[] = [];
-  for (const entry of entries) {
-    const previous = out.at(-1);
-    if (!previous || entry.at >= endOf(previous)) out.push(entry);
-  }
-  return out;
+  return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export function endOf(entry: { at: number; minutes: number }): number {
   return entry.at + entry.minutes * MINUTE_MS;
 }
 
-/** The session running at `now`, if any (only the latest can be: they never overlap). */
+/**
+ * The session running at `now`, if any (only the latest can be: they never overlap). One dated a little ahead of this
+ * device's clock runs once its time comes.
+ */
 export function runningSession<T extends { at: number; minutes: number }>(
   sessions: T[],
   now: number,
 ): T | null {
   const last = sessions.at(-1);
-  return last && now < endOf(last) ? last : null;
+  return last && last.at <= now && now < endOf(last) ? last : null;
 }
 
 /** Whole minutes left, rounded up (a session with 10 seconds left has "1 minute left"), never more than its length. */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   MAX_AWAY_MESSAGE_CHARS,
+  MAX_KEPT_SESSIONS,
   MAX_MESSAGE_CHARS,
   MAX_NAME_CHARS,
   MAX_OFFICE_INTERVALS_PER_DAY,
   MAX_REPLY_WITHIN,
+  MAX_TIMESTAMP_MS,
   MAX_TOPIC_CHARS,
   MESSAGING_SESSION_MINUTES,
 } from '../protocol/limits';
@@ -12,6 +14,12 @@ import { isTimeZone } from './zonedTime';
 
 /** A 32-byte public key as 64 lowercase hex digits. */
 export const HexKey = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * A time a peer wrote into a conversation document (ms since 1970): whole, and within MAX_TIMESTAMP_MS, so every view,
+ * sum and `Intl` format of it works. An entry whose time is not fails its schema and is dropped.
+ */
+export const Timestamp = z.number().int().min(0).max(MAX_TIMESTAMP_MS);
 
 /** An open interval of one day: minutes after local midnight, in the office hours' zone (1440: midnight after). */
 const OpenInterval = z
@@ -63,6 +71,21 @@ export const PendingMembershipChange = z.object({
   subjectBox: HexKey,
   at: z.number(),
 });
+
+/**
+ * A messaging session in the conversation document (`sessions`): `by` (a participant's identity key) started it at
+ * `at` for `minutes`, one of MESSAGING_SESSION_MINUTES. It ends by itself: there is no entry that stops one.
+ */
+export const MessagingSessionEntry = z.object({
+  id: z.string().min(8).max(64),
+  by: HexKey,
+  at: Timestamp,
+  minutes: z
+    .number()
+    .int()
+    .refine((m) => (MESSAGING_SESSION_MINUTES as readonly number[]).includes(m)),
+});
+export type MessagingSessionEntry = z.infer<typeof MessagingSessionEntry>;
 
 /** A room holds a conversation, or a practice's directory of professionals. */
 export const ROOM_KINDS = ['conversation', 'practice'] as const;
@@ -120,6 +143,12 @@ export const RoomRecord = z.object({
    * practices, or one learnt of by the relay's room list, until its document says.
    */
   kind: z.enum(ROOM_KINDS).optional(),
+  /**
+   * The messaging sessions this device has counted, newest last (at most MAX_KEPT_SESSIONS): they keep counting here
+   * even if a peer deletes their entries or slips a backdated one in before them (see `countedSessions`). Dropped,
+   * not the record, if it ever fails to parse.
+   */
+  sessions: z.array(MessagingSessionEntry).max(MAX_KEPT_SESSIONS).optional().catch(undefined),
 });
 export type RoomRecord = z.infer<typeof RoomRecord>;
 
@@ -129,7 +158,7 @@ export const MessageEntry = z.object({
   by: z.string().regex(/^[0-9a-f]{64}$/),
   n: z.number().int().positive(),
   text: z.string().min(1).max(MAX_MESSAGE_CHARS),
-  at: z.number(),
+  at: Timestamp,
   /** Sent by the author's device on its own: `away`, the away message (see `awayReply.ts`). */
   auto: z.literal('away').optional(),
 });
@@ -189,7 +218,7 @@ export const AuditEntry = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
-  at: z.number(),
+  at: Timestamp,
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
@@ -200,25 +229,10 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 export const TopicEntry = z.object({
   topic: z.string().min(1).max(MAX_TOPIC_CHARS),
   by: HexKey,
-  at: z.number(),
+  at: Timestamp,
   index: z.number().int().positive(),
 });
 export type TopicEntry = z.infer<typeof TopicEntry>;
-
-/**
- * A messaging session in the conversation document (`sessions`): `by` (a participant's identity key) started it at
- * `at` for `minutes`, one of MESSAGING_SESSION_MINUTES. It ends by itself: there is no entry that stops one.
- */
-export const MessagingSessionEntry = z.object({
-  id: z.string().min(8).max(64),
-  by: HexKey,
-  at: z.number(),
-  minutes: z
-    .number()
-    .int()
-    .refine((m) => (MESSAGING_SESSION_MINUTES as readonly number[]).includes(m)),
-});
-export type MessagingSessionEntry = z.infer<typeof MessagingSessionEntry>;
 
 /**
  * How someone became a contact: they invited this person, took this person's invite, or are a

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONVERSATION_PAGE_ITEMS, SUMMARY_PREVIEW_CHARS } from '../protocol/limits';
 import { MESSAGE_STATES } from '../store/db';
 import type { Conversation } from './conversation';
-import { AUDIT_KINDS, type RoomRecord } from './schemas';
+import { AUDIT_KINDS, Timestamp, type RoomRecord } from './schemas';
 import { timeline } from './timeline';
 
 /**
@@ -19,8 +19,11 @@ export const ConversationSummary = z.object({
   participantKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
   /** The last message, cut to SUMMARY_PREVIEW_CHARS. */
   preview: z.object({ text: z.string(), mine: z.boolean(), author: z.string() }).nullable(),
-  /** When the last message was written (or the conversation made, before any). */
-  lastActivity: z.number(),
+  /**
+   * When the last message was written (or the conversation made, before any). Bounded like the document's times: a
+   * summary kept before they were is unreadable, skipped, and rebuilt once its conversation loads.
+   */
+  lastActivity: Timestamp,
   unread: z.number().int().nonnegative(),
   /** Whether this device holds messages of this conversation the relay has not stored yet. */
   unsent: z.boolean(),
@@ -28,14 +31,14 @@ export const ConversationSummary = z.object({
    * When the oldest message from someone else that this person has not answered yet was written: the others have
    * been waiting for a reply since then. Null when this person wrote last (or nobody has written).
    */
-  waitingSince: z.number().nullable().default(null),
+  waitingSince: Timestamp.nullable().default(null),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
 const MessageLine = z.object({
   id: z.string(),
   text: z.string(),
-  at: z.number(),
+  at: Timestamp,
   mine: z.boolean(),
   /** Lines kept before authors were recorded read back with none. */
   by: z.string().default(''),

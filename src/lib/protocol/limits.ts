@@ -138,3 +138,20 @@ export const LONG_MESSAGE_HINT_CHARS = 1200;
 /** This many client messages in a row with no reply, within `MESSAGE_BURST_WINDOW_MS`, get a reminder of reply times. */
 export const MESSAGE_BURST_COUNT = 3;
 export const MESSAGE_BURST_WINDOW_MS = 10 * 60 * 1000;
+
+/**
+ * Latest time (ms since 1970) a peer may put on anything it writes into a conversation document: a message, audit
+ * line, topic, messaging session or away entry. A later (or negative, or fractional) one fails its schema and the
+ * entry is dropped like any unparseable one, so a date no formatter can show never reaches the views.
+ */
+export const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+
+/**
+ * How far ahead of this device's clock another device's may run. A messaging session dated further ahead does not
+ * count (it would otherwise run, and block new ones, until that time); one within it counts, and runs once its time
+ * comes. Which future-dated sessions count thus depends on this device's clock, and only for those.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** A device remembers (sealed, in the room's record) this many of the messaging sessions it counted, the latest. */
+export const MAX_KEPT_SESSIONS = 20;

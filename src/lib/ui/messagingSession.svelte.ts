@@ -12,6 +12,8 @@ export class MessagingSessionState {
   now = $state(Date.now());
   /** The length chosen for the next session, in minutes. */
   minutes = $state(30);
+  /** Counts the sessions started from this screen: the banner takes focus after each. */
+  startedHere = $state(0);
   readonly running: MessagingSessionView | null = $derived.by(() => {
     void app.revision;
     return this.conversation()?.runningMessagingSession(this.now) ?? null;
@@ -36,5 +38,6 @@ export class MessagingSessionState {
     this.now = Date.now();
     await conversation.startMessagingSession(this.minutes);
     this.now = Date.now();
+    this.startedHere += 1;
   }
 }

@@ -1,5 +1,4 @@
 import 'fake-indexeddb/auto';
-import * as Y from 'yjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
 import type { Conversation } from '$lib/model/conversation';
@@ -9,23 +8,11 @@ import { RecentTimeline, recentTimeline } from '$lib/model/summaries';
 import { toHex } from '$lib/protocol/hex';
 import type { HearthDb } from '$lib/store/db';
 import { firstDeviceKeyring } from '$lib/sync/keyring';
-import { REMOTE_ORIGIN } from '$lib/sync/roomSync';
-import { clientWrites, openOffline, therapistRoom } from '../support/offlineConversation';
+import { clientWrites, fromElsewhere, openOffline, therapistRoom } from '../support/offlineConversation';
 import { freshDb } from '../support/testDb';
 
 const MINUTE = 60_000;
 const CLIENT = 'Sam Okafor';
-
-/** Apply a change as if it had arrived from another device through the relay. */
-function fromElsewhere(conversation: Conversation, change: (doc: Y.Doc) => void): void {
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, Y.encodeStateAsUpdate(conversation.doc));
-  const updates: Uint8Array[] = [];
-  doc.on('update', (update: Uint8Array) => updates.push(update));
-  doc.transact(() => change(doc));
-  Y.applyUpdate(conversation.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
-  doc.destroy();
-}
 
 function sessionEntry(by: string, at: number, minutes: number) {
   return { id: crypto.randomUUID(), by, at, minutes };
@@ -114,9 +101,10 @@ describe('messaging sessions', () => {
         sessionEntry(stranger, now - 20 * MINUTE, 60),
         { ...sessionEntry(client, now - 10 * MINUTE, 30), minutes: 20 },
         { ...sessionEntry(client, now - 10 * MINUTE, 30), by: 'not a key' },
-        // Two started while apart: the earlier counts on every device, the later never does.
-        sessionEntry(client, now - 4 * MINUTE, 60),
+        // Two started while apart: the first in the document counts on every device, the other never does.
         first,
+        sessionEntry(client, now - 6 * MINUTE, 60),
+        sessionEntry(client, now - 4 * MINUTE, 60),
       ]),
     );
     expect(MessagingSessionEntry.safeParse({ ...first, minutes: 20 }).success).toBe(false);

@@ -65,3 +65,14 @@ export function clientWrites(
   Y.applyUpdate(conversation.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
   doc.destroy();
 }
+
+/** Apply a change as if it had arrived from another device through the relay. */
+export function fromElsewhere(conversation: Conversation, change: (doc: Y.Doc) => void): void {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(conversation.doc));
+  const updates: Uint8Array[] = [];
+  doc.on('update', (update: Uint8Array) => updates.push(update));
+  doc.transact(() => change(doc));
+  Y.applyUpdate(conversation.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
+  doc.destroy();
+}
