@@ -113,3 +113,14 @@ export const MAX_KEY_BUNDLE_RECIPIENTS = 512;
 export const SEALED_ROOM_KEY_BYTES = 32 + 48;
 /** Most rooms a ROOM_LIST names (the room limit per device, with room to spare). */
 export const MAX_ROOM_LIST = 4096;
+
+/** Search: a word longer than this is indexed, and searched for, by its first this-many characters. */
+export const SEARCH_MAX_TOKEN_CHARS = 32;
+/** Longest search query, in characters (what the search box takes). */
+export const SEARCH_MAX_QUERY_CHARS = 200;
+/** Most results one search shows, newest first; how many match in all is counted besides. */
+export const SEARCH_RESULT_LIMIT = 50;
+/** Messages per stored part of the search index: a change rewrites one part of at most this many messages. */
+export const SEARCH_SEGMENT_MESSAGES = 256;
+/** Characters of a message a search result shows around its first matched word. */
+export const SEARCH_SNIPPET_CHARS = 160;

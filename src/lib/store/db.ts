@@ -27,11 +27,11 @@ export interface VaultRow {
 
 /**
  * An encrypted JSON record (profile, a room's keys and names, settings; per room, what the conversations list shows
- * of it and its latest lines); `id` is the AEAD's associated data.
+ * of it, its latest lines and the parts of its search index); `id` is the AEAD's associated data.
  */
 export interface RecordRow {
   id: string;
-  kind: 'profile' | 'room' | 'devices' | 'settings' | 'contacts' | 'summary' | 'recent';
+  kind: 'profile' | 'room' | 'devices' | 'settings' | 'contacts' | 'summary' | 'recent' | 'search';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

@@ -52,6 +52,27 @@ export class RecordStore {
     schema: z.ZodType<T>,
   ): Promise<{ values: T[]; unreadable: string[] }> {
     const rows = await this.db.records.where('kind').equals(kind).toArray();
+    return this.openReadable(rows, schema);
+  }
+
+  /** The ids of a kind's records, opening none: to read a large cache a part at a time. */
+  async ids(kind: RecordRow['kind']): Promise<string[]> {
+    return this.db.records.where('kind').equals(kind).primaryKeys();
+  }
+
+  /** Cached records by id, as `listReadable` reads them; ids with no record are left out. */
+  async getManyReadable<T>(
+    ids: string[],
+    schema: z.ZodType<T>,
+  ): Promise<{ values: T[]; unreadable: string[] }> {
+    const rows = await this.db.records.bulkGet(ids);
+    return this.openReadable(
+      rows.filter((row) => row !== undefined),
+      schema,
+    );
+  }
+
+  private openReadable<T>(rows: RecordRow[], schema: z.ZodType<T>): { values: T[]; unreadable: string[] } {
     const values: T[] = [];
     const unreadable: string[] = [];
     for (const row of rows) {
