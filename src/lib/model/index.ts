@@ -26,6 +26,7 @@ export {
   type AuditView,
 } from './conversation';
 export type { ConversationIndex } from './conversationIndex';
+export { Search, SearchError, type SearchAnswer, type SearchProgress, type SearchResult } from './search';
 export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';

@@ -34,6 +34,7 @@ import { formatRecoveryKey } from './recoveryKey';
 import { Notifications } from './notifications';
 import type { Revocation } from './revocation';
 import { Profile, RoomRecord, Settings, type Contact } from './schemas';
+import { Search } from './search';
 
 /** How long an invite action waits for a connection that is coming up. */
 const RELAY_WAIT_MS = 10_000;
@@ -52,6 +53,8 @@ export class Session {
   readonly devices: Devices;
   /** Content-free push notifications for this device, and the person's choice about them. */
   readonly notifications: Notifications;
+  /** Full-text search over every conversation on this device, sealed at rest. */
+  readonly search: Search;
   private readonly listeners = new Set<() => void>();
   /** The contacts this person keeps (everyone but their practice's professionals, who come from the practice). */
   private readonly contactBook: Contacts;
@@ -84,6 +87,7 @@ export class Session {
       (record) => this.loadRoom(record),
       () => this.notify(),
     );
+    this.search = new Search(records, this, () => this.notify());
   }
 
   /** Load the profile and the conversations list from the store, then start syncing; rooms load behind the list. */
@@ -100,6 +104,7 @@ export class Session {
     await Promise.all([session.contactBook.load(), session.index.start(rooms), session.notifications.load()]);
     session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
     session.connection.start();
+    session.search.start();
     void session.notifications.resync();
     return session;
   }
@@ -178,6 +183,7 @@ export class Session {
     this.closed = true;
     this.connection.stop();
     void this.index.close();
+    void this.search.close();
     for (const conversation of this.conversations.values()) conversation.close();
     this.conversations.clear();
     this.listeners.clear();
@@ -596,6 +602,7 @@ export class Session {
     this.notePractice(conversation);
     if (this.closed) conversation.close();
     else this.conversations.set(record.room, conversation);
+    this.search.track(conversation);
     this.notify();
     return conversation;
   }
