@@ -26,7 +26,14 @@ export {
   type AuditView,
 } from './conversation';
 export type { ConversationIndex } from './conversationIndex';
-export { Search, SearchError, type SearchAnswer, type SearchProgress, type SearchResult } from './search';
+export {
+  linkedMessage,
+  Search,
+  SearchError,
+  type SearchAnswer,
+  type SearchProgress,
+  type SearchResult,
+} from './search';
 export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
@@ -43,4 +50,5 @@ export {
   MIN_PASSPHRASE_CHARS,
   MAX_NAME_CHARS,
   MAX_TOPIC_CHARS,
+  SEARCH_MAX_QUERY_CHARS,
 } from '../protocol/limits';

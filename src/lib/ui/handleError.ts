@@ -8,6 +8,7 @@ import {
   MessageError,
   NotificationError,
   RelayError,
+  SearchError,
   UnlockWaitError,
   WrongPassphraseError,
   type NotificationProblem,
@@ -27,7 +28,8 @@ export type ErrorContext =
   | 'link-device'
   | 'devices'
   | 'start-conversation'
-  | 'membership';
+  | 'membership'
+  | 'search';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -70,6 +72,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
     return error.message;
   }
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
+  if (error instanceof SearchError) return error.message;
   if (error instanceof MembershipError) return error.message;
   if (error instanceof NotificationError) return NOTIFICATION_WORDS[error.problem];
   if (error instanceof BackupError) {
