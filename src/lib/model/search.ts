@@ -8,6 +8,7 @@ import { backgroundTurn, type RecordStore } from '../sync';
 import type { Conversation, MessageView } from './conversation';
 import type { ConversationIndex } from './conversationIndex';
 import { afterPaint } from './roomLoader';
+import { MessageEntry } from './schemas';
 import { SearchIndex, type IndexedMessage } from './searchIndex';
 import { SearchStore, type RoomPart } from './searchStore';
 import { queryTerms, snippet, tokenise, type QueryTerms, type SnippetPart } from './searchText';
@@ -54,6 +55,12 @@ export interface SearchProgress {
   phase: 'loading' | 'building' | 'ready';
   done: number;
   total: number;
+}
+
+/** The message a search result links to (`?m=` of a conversation's address), or null when it names none. */
+export function linkedMessage(param: string | null): string | null {
+  const parsed = MessageEntry.shape.id.safeParse(param);
+  return parsed.success ? parsed.data : null;
 }
 
 export class SearchError extends Error {
