@@ -1,26 +1,21 @@
-import { z } from 'zod';
+import { fromHex, toHex } from '../protocol/hex';
+import { SEARCH_MAX_TOKEN_CHARS, SEARCH_SEGMENT_MESSAGES } from '../protocol/limits';
 import { ByteReader } from '../protocol/reader';
 import { ByteWriter } from '../protocol/writer';
-import { SEARCH_SEGMENT_MESSAGES } from '../protocol/limits';
-import { fromBase64Url, toBase64Url } from '../sync';
 
 /**
  * One stored part of a room's search index (record `search:<room>:<n>`, sealed under the storage key like every
- * record): up to SEARCH_SEGMENT_MESSAGES messages, by id, with their times and, for each word, which of them contain
- * it. Message texts are not in it. The numbers are packed as varuints (base64url), so the index costs a fraction of
- * the texts it covers: times as differences from the one before (zigzag), positions as gaps.
+ * record, in a binary layout of its own): up to SEARCH_SEGMENT_MESSAGES messages by id, their times, and for each
+ * word which of them contain it. Message texts are not in it.
+ *
+ *   u8 version (1) · varuint messages
+ *   per message, its id: u8 1 and 16 bytes (a lowercase UUID, as the app makes them), or u8 0 and a varstring
+ *   per message, its time: the difference from the one before, zigzag varuint
+ *   varuint words · per word: varstring, varuint messages holding it, then their positions as gaps (varuints)
+ *
+ * Read back through `ByteReader`, which refuses anything truncated, too long, or followed by trailing bytes.
  */
-export const SearchSegment = z.object({
-  v: z.literal(1),
-  room: z.string().regex(/^[0-9a-f]{32}$/),
-  n: z.number().int().nonnegative(),
-  ids: z.array(z.string().min(1).max(64)).max(SEARCH_SEGMENT_MESSAGES),
-  /** The words, separated by spaces (a word never holds one). */
-  words: z.string(),
-  /** Message count, each time, word count, and per word its message count and position gaps. */
-  numbers: z.string(),
-});
-export type SearchSegment = z.infer<typeof SearchSegment>;
+export const SEGMENT_VERSION = 1;
 
 /** A message as a segment holds it. */
 export interface SegmentEntry {
@@ -38,6 +33,9 @@ export interface DecodedSegment {
 
 /** Times are kept in whole milliseconds within this range (so a difference of two, doubled, is a safe integer). */
 const MAX_TIME = 4e15;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Longest message id a document may hold (see `MessageEntry`). */
+const MAX_ID_CHARS = 64;
 
 /** The time a message is ranked by: its `at` (which peers write) made a whole number in range. */
 export function rankTime(at: number): number {
@@ -55,7 +53,7 @@ export function parseSegmentId(id: string): { room: string; n: number } | null {
   return match ? { room: match[1], n: Number(match[2]) } : null;
 }
 
-export function encodeSegment(room: string, n: number, entries: readonly SegmentEntry[]): SearchSegment {
+export function encodeSegment(entries: readonly SegmentEntry[]): Uint8Array {
   const postings = new Map<string, number[]>();
   entries.forEach((entry, position) => {
     for (const word of entry.words) {
@@ -64,7 +62,11 @@ export function encodeSegment(room: string, n: number, entries: readonly Segment
       else postings.set(word, [position]);
     }
   });
-  const out = new ByteWriter().varUint(entries.length);
+  const out = new ByteWriter().u8(SEGMENT_VERSION).varUint(entries.length);
+  for (const { id } of entries) {
+    if (UUID.test(id)) out.u8(1).fixed(fromHex(id.replaceAll('-', '')));
+    else out.u8(0).varString(id);
+  }
   let previous = 0;
   for (const entry of entries) {
     const at = rankTime(entry.at);
@@ -72,39 +74,36 @@ export function encodeSegment(room: string, n: number, entries: readonly Segment
     previous = at;
   }
   out.varUint(postings.size);
-  for (const positions of postings.values()) {
-    out.varUint(positions.length);
+  for (const [word, positions] of postings) {
+    out.varString(word).varUint(positions.length);
     let last = -1;
     for (const position of positions) {
       out.varUint(position - last - 1);
       last = position;
     }
   }
-  return {
-    v: 1,
-    room,
-    n,
-    ids: entries.map((e) => e.id),
-    words: [...postings.keys()].join(' '),
-    numbers: toBase64Url(out.finish()),
-  };
+  return out.finish();
 }
 
-/** Read a segment's numbers back; throws when they do not fit its ids and words (then it is rebuilt). */
-export function decodeSegment(segment: SearchSegment): DecodedSegment {
-  const input = new ByteReader(fromBase64Url(segment.numbers));
+/** Read a segment back; throws when it is not one this version wrote (then it is rebuilt). */
+export function decodeSegment(bytes: Uint8Array): DecodedSegment {
+  const input = new ByteReader(bytes);
+  if (input.u8() !== SEGMENT_VERSION) throw new Error('search segment: unknown version');
   const count = input.varUint();
-  if (count !== segment.ids.length) throw new Error('search segment: message count differs');
+  if (count > SEARCH_SEGMENT_MESSAGES) throw new Error('search segment: too many messages');
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++)
+    ids.push(input.u8() === 1 ? uuid(input.fixed(16)) : input.varString(MAX_ID_CHARS));
   const at: number[] = [];
   let previous = 0;
   for (let i = 0; i < count; i++) {
     previous += unzigzag(input.varUint());
     at.push(previous);
   }
-  const words = segment.words === '' ? [] : segment.words.split(' ');
-  if (input.varUint() !== words.length) throw new Error('search segment: word count differs');
+  const words = input.varUint();
   const postings = new Map<string, number[]>();
-  for (const word of words) {
+  for (let w = 0; w < words; w++) {
+    const word = input.varString(SEARCH_MAX_TOKEN_CHARS);
     const length = input.varUint();
     if (length > count) throw new Error('search segment: posting too long');
     const positions: number[] = [];
@@ -117,7 +116,7 @@ export function decodeSegment(segment: SearchSegment): DecodedSegment {
     postings.set(word, positions);
   }
   input.end();
-  return { ids: segment.ids, at, postings };
+  return { ids, at, postings };
 }
 
 /** The messages of a decoded segment with their words: the open segment, which is written again as it grows. */
@@ -125,6 +124,11 @@ export function segmentEntries(decoded: DecodedSegment): SegmentEntry[] {
   const words: string[][] = decoded.ids.map(() => []);
   for (const [word, positions] of decoded.postings) for (const p of positions) words[p].push(word);
   return decoded.ids.map((id, i) => ({ id, at: decoded.at[i], words: words[i] }));
+}
+
+function uuid(bytes: Uint8Array): string {
+  const hex = toHex(bytes);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function zigzag(n: number): number {

@@ -5,7 +5,6 @@ import {
   decodeSegment,
   encodeSegment,
   parseSegmentId,
-  SearchSegment,
   segmentEntries,
   segmentId,
   type DecodedSegment,
@@ -35,7 +34,7 @@ export interface RoomPart {
 
 /**
  * The search index at rest: per room, segments of SEARCH_SEGMENT_MESSAGES messages sealed as records
- * (`search:<room>:<n>`, see `SearchSegment`). Only the room's last segment is ever written again, so a new message
+ * (`search:<room>:<n>`, see `encodeSegment`). Only the room's last segment is ever written again, so a new message
  * costs one small record, never the whole index. Record ids say which room and how many segments (as the envelopes
  * already do); words and ids are inside the sealed payload only. It is a cache: a segment that does not open is
  * deleted, and its messages are indexed again when their conversation loads.
@@ -81,24 +80,25 @@ export class SearchStore {
     for (let i = 0; i < readable.length; i += LOAD_BATCH_SEGMENTS) {
       if (stop()) return;
       const batch = readable.slice(i, i + LOAD_BATCH_SEGMENTS);
-      const { values, unreadable: unopened } = await this.records.getManyReadable(batch, SearchSegment);
+      const { values, unreadable: unopened } = await this.records.getManyBytes(batch);
       for (const id of unopened) {
         const { room, n } = parseSegmentId(id) as { room: string; n: number };
         unreadable.push(id);
         note(room, n, null);
       }
-      for (const segment of values) {
+      for (const { id, bytes } of values) {
+        const { room, n } = parseSegmentId(id) as { room: string; n: number };
         let decoded: DecodedSegment;
         try {
-          decoded = decodeSegment(segment);
+          decoded = decodeSegment(bytes);
         } catch {
-          // Sealed by this device but not in a shape this version reads: rebuilt like one that does not open.
-          unreadable.push(segmentId(segment.room, segment.n));
-          note(segment.room, segment.n, null);
+          // Sealed by this device but not in a layout this version reads: rebuilt like one that does not open.
+          unreadable.push(id);
+          note(room, n, null);
           continue;
         }
-        index.addPart(segment.room, decoded.ids, decoded.at, decoded.postings);
-        note(segment.room, segment.n, decoded);
+        index.addPart(room, decoded.ids, decoded.at, decoded.postings);
+        note(room, n, decoded);
       }
       await backgroundTurn();
     }
@@ -173,10 +173,10 @@ export class SearchStore {
       const batch = pending.slice(i, i + WRITE_BATCH_SEGMENTS).map(({ room, n, entries }) => ({
         id: segmentId(room, n),
         kind: 'search' as const,
-        value: encodeSegment(room, n, entries),
+        bytes: encodeSegment(entries),
       }));
       // Sealing happens as the write starts; the wait for IndexedDB is not work.
-      const writing = this.records.putAll(batch);
+      const writing = this.records.putAllBytes(batch);
       this.workMs += performance.now() - started;
       await writing;
       await backgroundTurn();

@@ -100,5 +100,10 @@ export function snippet(text: string, terms: QueryTerms, length: number): Snippe
 }
 
 function cut(word: string): string {
-  return word.length > SEARCH_MAX_TOKEN_CHARS ? word.slice(0, SEARCH_MAX_TOKEN_CHARS) : word;
+  if (word.length <= SEARCH_MAX_TOKEN_CHARS) return word;
+  // Never between the two halves of a surrogate pair: half a character would not survive being stored as UTF-8.
+  const end = /[\uD800-\uDBFF]/.test(word[SEARCH_MAX_TOKEN_CHARS - 1])
+    ? SEARCH_MAX_TOKEN_CHARS - 1
+    : SEARCH_MAX_TOKEN_CHARS;
+  return word.slice(0, end);
 }

@@ -121,6 +121,6 @@ export const SEARCH_MAX_QUERY_CHARS = 200;
 /** Most results one search shows, newest first; how many match in all is counted besides. */
 export const SEARCH_RESULT_LIMIT = 50;
 /** Messages per stored part of the search index: a change rewrites one part of at most this many messages. */
-export const SEARCH_SEGMENT_MESSAGES = 256;
+export const SEARCH_SEGMENT_MESSAGES = 512;
 /** Characters of a message a search result shows around its first matched word. */
 export const SEARCH_SNIPPET_CHARS = 160;
