@@ -192,6 +192,7 @@ export class Search {
         this.changed();
         await backgroundTurn();
       }
+      if (!this.closed) this.index.prepare();
     } finally {
       this.running = false;
     }
@@ -211,7 +212,8 @@ export class Search {
     const part = this.store.partFor(room);
     let added = 0;
     let finished = true;
-    for (const message of source.messages()) {
+    const messages = source.messages();
+    for (const message of messages) {
       if (this.index.has(room, message.id)) continue;
       if (added === budget) {
         finished = false;
@@ -225,6 +227,8 @@ export class Search {
     if (finished) {
       part.complete = true;
       this.due.delete(room);
+      // Made now, in the background, rather than by the first search that shows this room's messages.
+      this.lookup(messages);
     }
     this.workMs += performance.now() - started;
     if (added > 0 || part.dirty) this.store.schedule();
@@ -248,13 +252,16 @@ export class Search {
   }
 
   private message(conversation: SearchSource, id: string): MessageView | undefined {
-    const messages = conversation.messages();
+    return this.lookup(conversation.messages()).get(id);
+  }
+
+  private lookup(messages: readonly MessageView[]): Map<string, MessageView> {
     let byId = this.byId.get(messages);
     if (!byId) {
       byId = new Map(messages.map((m) => [m.id, m]));
       this.byId.set(messages, byId);
     }
-    return byId.get(id);
+    return byId;
   }
 
   /** A result's conversation has not loaded yet: load it ahead of the others (the session then says it changed). */

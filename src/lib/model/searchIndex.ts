@@ -49,7 +49,7 @@ export class SearchIndex {
     return this.ids.get(room)?.has(id) ?? false;
   }
 
-  /** Add a message with its distinct words. A message already in the index is left as it is. */
+  /** Add a message with its words (repeats are fine). A message already in the index is left as it is. */
   add(room: string, id: string, at: number, words: readonly string[]): void {
     const known = this.roomIds(room);
     if (known.has(id)) return;
@@ -58,7 +58,11 @@ export class SearchIndex {
     this.messageRoom.push(this.roomNumber(room));
     this.messageId.push(id);
     this.messageAt.push(at);
-    for (const word of words) this.posting(word).push(number);
+    for (const word of words) {
+      const list = this.posting(word);
+      // The message's own number is the last one of a word it has already put in: a repeat.
+      if (list[list.length - 1] !== number) list.push(number);
+    }
   }
 
   /**
@@ -88,6 +92,11 @@ export class SearchIndex {
         if (number >= 0) list.push(number);
       }
     }
+  }
+
+  /** Put the words added since the last query in order now (in the background), not during the next query. */
+  prepare(): void {
+    this.sortedVocabulary();
   }
 
   /** Take a room's messages out of the index (they no longer match); added again later, they match again. */

@@ -14,19 +14,28 @@ const TOKEN = new RegExp(String.raw`[${UNSPACED}]|[[\p{L}\p{N}]--[${UNSPACED}]]+
 /** A word of text as written (combining marks included), for marking matches where they are. */
 const WORD = new RegExp(String.raw`[${UNSPACED}]|[[\p{L}\p{N}\p{M}]--[${UNSPACED}]]+`, 'gv');
 const MARKS = /\p{M}/gu;
+// Any code point up to U+007F (controls included: a newline keeps a message plain ASCII).
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_TOKEN = /[a-z0-9]+/g;
 
 /** Text as the index compares it. */
 export function normalise(text: string): string {
   return text.normalize('NFKD').replace(MARKS, '').toLowerCase();
 }
 
-/** The distinct words of a text, normalised, each cut to SEARCH_MAX_TOKEN_CHARS. */
+/**
+ * The words of a text, normalised, in order, each cut to SEARCH_MAX_TOKEN_CHARS. A word may repeat: the index keeps
+ * one posting per message whatever the count (removing repeats here took longer than finding the words).
+ */
 export function tokenise(text: string): string[] {
-  const words = normalise(text).match(TOKEN);
+  // Most messages are plain ASCII: the same words, found without Unicode tables (several times faster).
+  const words = ASCII.test(text) ? text.toLowerCase().match(ASCII_TOKEN) : normalise(text).match(TOKEN);
   if (!words) return [];
-  const distinct = new Set<string>();
-  for (const word of words) distinct.add(cut(word));
-  return [...distinct];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i].length > SEARCH_MAX_TOKEN_CHARS) words[i] = cut(words[i]);
+  }
+  return words;
 }
 
 /** What a query asks for: every word in `exact`, and a word that starts with `prefix` (the one being typed). */
@@ -66,14 +75,10 @@ export interface SnippetPart {
 export function snippet(text: string, terms: QueryTerms, length: number): SnippetPart[] {
   const spans: { start: number; end: number }[] = [];
   for (const found of text.matchAll(WORD)) {
+    // Nothing after the window around the first match is shown.
+    if (spans.length > 0 && found.index > spans[0].start + length) break;
     const word = found[0];
-    if (
-      normalise(word)
-        .match(TOKEN)
-        ?.some((token) => matches(cut(token), terms))
-    ) {
-      spans.push({ start: found.index, end: found.index + word.length });
-    }
+    if (wordMatches(word, terms)) spans.push({ start: found.index, end: found.index + word.length });
   }
   const first = spans[0];
   // Start a little before the first match, at a word's start, so it reads as a sentence rather than a fragment.
@@ -97,6 +102,17 @@ export function snippet(text: string, terms: QueryTerms, length: number): Snippe
   if (from > 0) parts.unshift({ text: '…', match: false });
   if (to < text.length) parts.push({ text: '…', match: false });
   return parts;
+}
+
+/** Whether a word as written is one of the terms. */
+function wordMatches(word: string, terms: QueryTerms): boolean {
+  // Most words are plain ASCII letters and digits: one token, and lower case is all normalising does to them.
+  if (ASCII.test(word)) return matches(cut(word.toLowerCase()), terms);
+  return (
+    normalise(word)
+      .match(TOKEN)
+      ?.some((token) => matches(cut(token), terms)) ?? false
+  );
 }
 
 function cut(word: string): string {
