@@ -159,14 +159,20 @@ export class Search {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     // Before the stored index is read, what is added would be added twice: those rooms are indexed next time.
-    if (this.loaded) for (const room of [...this.due]) this.indexRoom(room, Infinity);
+    if (this.loaded) {
+      // At most a batch now, so locking in the middle of a first build does not hold the page: the rest is indexed
+      // in the background as usual, or, when closing, once its conversation loads after the next unlock.
+      let budget = INDEX_BATCH_MESSAGES;
+      for (const room of [...this.due]) if (budget > 0) budget -= this.indexRoom(room, budget);
+    }
+    if (!this.closed && this.due.size > 0) void this.run();
     return this.store.flush();
   }
 
   /** Stop following the conversations (they are closing); what changed is indexed and stored first. */
   close(): Promise<void> {
-    const written = this.flush();
     this.closed = true;
+    const written = this.flush();
     for (const { off } of this.tracked.values()) off();
     this.tracked.clear();
     return written;
@@ -198,15 +204,20 @@ export class Search {
     }
   }
 
-  /** Index up to `budget` of a room's messages not in the index yet; the room stays due if more are left. */
-  private indexRoom(room: string, budget: number): void {
+  /**
+   * Index up to `budget` of a room's messages not in the index yet, and say how many; the room stays due if more are
+   * left.
+   */
+  private indexRoom(room: string, budget: number): number {
     const source = this.tracked.get(room)?.source;
-    if (!source) return void this.due.delete(room);
-    if (source.isPractice) {
+    if (!source || source.isPractice) {
       // A practice is a room but not a conversation: nothing of it is searched.
-      this.index.removeRoom(room);
-      this.store.forget(room);
-      return void this.due.delete(room);
+      if (source) {
+        this.index.removeRoom(room);
+        this.store.forget(room);
+      }
+      this.due.delete(room);
+      return 0;
     }
     const started = performance.now();
     const part = this.store.partFor(room);
@@ -225,6 +236,7 @@ export class Search {
       added++;
     }
     if (finished) {
+      if (!part.complete) part.dirty = true;
       part.complete = true;
       this.due.delete(room);
       // Made now, in the background, rather than by the first search that shows this room's messages.
@@ -232,6 +244,7 @@ export class Search {
     }
     this.workMs += performance.now() - started;
     if (added > 0 || part.dirty) this.store.schedule();
+    return added;
   }
 
   private result(hit: IndexedMessage, terms: QueryTerms): SearchResult {

@@ -8,7 +8,7 @@ import { ByteWriter } from '../protocol/writer';
  * record, in a binary layout of its own): up to SEARCH_SEGMENT_MESSAGES messages by id, their times, and for each
  * word which of them contain it. Message texts are not in it.
  *
- *   u8 version (1) · varuint messages
+ *   u8 version (1) · u8 flags (1: written once every message of the room was in it) · varuint messages
  *   per message, its id: u8 1 and 16 bytes (a lowercase UUID, as the app makes them), or u8 0 and a varstring
  *   per message, its time: the difference from the one before, zigzag varuint
  *   varstring: the words, separated by spaces (a word never holds one)
@@ -27,6 +27,8 @@ export interface SegmentEntry {
 
 /** A segment read back: its messages' ids and times, and for each word the positions of those containing it. */
 export interface DecodedSegment {
+  /** The room's index was complete when this segment was written (what its last segment says counts). */
+  complete: boolean;
   ids: string[];
   at: number[];
   postings: Map<string, number[]>;
@@ -54,7 +56,7 @@ export function parseSegmentId(id: string): { room: string; n: number } | null {
   return match ? { room: match[1], n: Number(match[2]) } : null;
 }
 
-export function encodeSegment(entries: readonly SegmentEntry[]): Uint8Array {
+export function encodeSegment(entries: readonly SegmentEntry[], complete = false): Uint8Array {
   const postings = new Map<string, number[]>();
   entries.forEach((entry, position) => {
     for (const word of entry.words) {
@@ -63,7 +65,10 @@ export function encodeSegment(entries: readonly SegmentEntry[]): Uint8Array {
       else if (list[list.length - 1] !== position) list.push(position);
     }
   });
-  const out = new ByteWriter().u8(SEGMENT_VERSION).varUint(entries.length);
+  const out = new ByteWriter()
+    .u8(SEGMENT_VERSION)
+    .u8(complete ? 1 : 0)
+    .varUint(entries.length);
   for (const { id } of entries) {
     if (UUID.test(id)) out.u8(1).fixed(uuidBytes(id));
     else out.u8(0).varString(id);
@@ -91,6 +96,8 @@ export function encodeSegment(entries: readonly SegmentEntry[]): Uint8Array {
 export function decodeSegment(bytes: Uint8Array): DecodedSegment {
   const input = new ByteReader(bytes);
   if (input.u8() !== SEGMENT_VERSION) throw new Error('search segment: unknown version');
+  const flags = input.u8();
+  if (flags > 1) throw new Error('search segment: unknown flags');
   const count = input.varUint();
   if (count > SEARCH_SEGMENT_MESSAGES) throw new Error('search segment: too many messages');
   const ids: string[] = [];
@@ -118,7 +125,7 @@ export function decodeSegment(bytes: Uint8Array): DecodedSegment {
     postings.set(word, positions);
   }
   input.end();
-  return { ids, at, postings };
+  return { complete: flags === 1, ids, at, postings };
 }
 
 /** The messages of a decoded segment with their words: the open segment, which is written again as it grows. */

@@ -17,6 +17,14 @@ export const SEARCH_STORE_DELAY_MS = 1_000;
 const LOAD_BATCH_SEGMENTS = 16;
 const WRITE_BATCH_SEGMENTS = 32;
 
+/** A segment due to be written. */
+interface Pending {
+  room: string;
+  n: number;
+  entries: SegmentEntry[];
+  complete: boolean;
+}
+
 /** What the device holds of one room's index besides what is in `SearchIndex`. */
 export interface RoomPart {
   /** Number of the open segment: the room's last, written again as messages join it until it is full. */
@@ -28,8 +36,13 @@ export interface RoomPart {
   dirty: boolean;
   /** Whether any segment of the room has been written (a room with no messages has one, empty). */
   stored: boolean;
-  /** Every message of the room is indexed, as far as this device knows (nothing stored of it failed to open). */
+  /**
+   * Every message of the room is indexed, as far as this device knows: its conversation has been gone through since
+   * (or the stored index said so, and nothing of it failed to open).
+   */
   complete: boolean;
+  /** What the stored segments say of `complete`. */
+  storedComplete: boolean;
 }
 
 /**
@@ -60,7 +73,15 @@ export class SearchStore {
   partFor(room: string): RoomPart {
     let part = this.parts.get(room);
     if (!part) {
-      part = { n: 0, open: [], full: new Map(), dirty: true, stored: false, complete: false };
+      part = {
+        n: 0,
+        open: [],
+        full: new Map(),
+        dirty: true,
+        stored: false,
+        complete: false,
+        storedComplete: false,
+      };
       this.parts.set(room, part);
     }
     return part;
@@ -110,7 +131,8 @@ export class SearchStore {
         full: new Map(),
         dirty: false,
         stored: true,
-        complete: !broken.has(room),
+        complete: !broken.has(room) && decoded !== null && decoded.complete,
+        storedComplete: decoded?.complete ?? false,
       });
     }
     if (unreadable.length > 0) await this.records.remove(unreadable);
@@ -149,14 +171,19 @@ export class SearchStore {
   }
 
   private write(): void {
-    const pending: { room: string; n: number; entries: SegmentEntry[] }[] = [];
+    const pending: Pending[] = [];
     for (const [room, part] of this.parts) {
       if (!part.dirty) continue;
-      for (const [n, entries] of part.full) pending.push({ room, n, entries });
-      if (part.open.length > 0 || !part.stored) pending.push({ room, n: part.n, entries: part.open.slice() });
+      const { complete } = part;
+      for (const [n, entries] of part.full) pending.push({ room, n, entries, complete });
+      // The last segment says whether the room is complete: written, even empty, when that changed.
+      if (part.open.length > 0 || !part.stored || part.storedComplete !== complete) {
+        pending.push({ room, n: part.n, entries: part.open.slice(), complete });
+      }
       part.full = new Map();
       part.dirty = false;
       part.stored = true;
+      part.storedComplete = complete;
     }
     this.writes = this.writes
       .then(() => this.put(pending))
@@ -167,13 +194,13 @@ export class SearchStore {
       .then(() => this.written());
   }
 
-  private async put(pending: { room: string; n: number; entries: SegmentEntry[] }[]): Promise<void> {
+  private async put(pending: Pending[]): Promise<void> {
     for (let i = 0; i < pending.length; i += WRITE_BATCH_SEGMENTS) {
       const started = performance.now();
-      const batch = pending.slice(i, i + WRITE_BATCH_SEGMENTS).map(({ room, n, entries }) => ({
+      const batch = pending.slice(i, i + WRITE_BATCH_SEGMENTS).map(({ room, n, entries, complete }) => ({
         id: segmentId(room, n),
         kind: 'search' as const,
-        bytes: encodeSegment(entries),
+        bytes: encodeSegment(entries, complete),
       }));
       // Sealing happens as the write starts; the wait for IndexedDB is not work.
       const writing = this.records.putAllBytes(batch);

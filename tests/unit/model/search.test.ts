@@ -213,6 +213,30 @@ describe('search', () => {
     await third.close();
   });
 
+  it('locked in the middle of a first build, stores what it has and indexes the rest after the next unlock', async () => {
+    const d = await device();
+    const texts = Array.from({ length: 2_500 }, (_, i) => `line tag${i}`);
+    clientWrites(d.conversation, { key: client, name: CLIENT }, texts);
+    const first = await started(d);
+    first.track(d.conversation);
+    await first.close();
+    const stored = await started(d, hostFor(d, false));
+    expect(stored.query('line').total).toBeGreaterThan(0);
+    expect(stored.query('line').total).toBeLessThan(texts.length);
+    // The stored index says the conversation was not gone through to the end.
+    expect(stored.progress).toEqual({ phase: 'building', done: 0, total: 1 });
+    await stored.close();
+
+    const again = await started(d);
+    again.track(d.conversation);
+    await until(() => again.query('line').total === texts.length);
+    expect(found(again, 'tag2499 ')).toHaveLength(1);
+    await again.close();
+    const complete = await started(d, hostFor(d, false));
+    expect(complete.progress.phase).toBe('ready');
+    await complete.close();
+  });
+
   it('keeps the index sealed: no word of the messages is anywhere in IndexedDB', async () => {
     const d = await device();
     const words = ['insomnia', 'Rosalind', 'tachycardia', 'Wexford', 'clonazepam'];

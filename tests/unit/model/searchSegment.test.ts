@@ -12,7 +12,9 @@ const ENTRIES: SegmentEntry[] = [
 
 describe('search segments', () => {
   it('read back exactly the messages, times and words written', () => {
+    expect(decodeSegment(encodeSegment(ENTRIES, true)).complete).toBe(true);
     const decoded = decodeSegment(encodeSegment(ENTRIES));
+    expect(decoded.complete).toBe(false);
     expect(decoded.ids).toEqual(ENTRIES.map((e) => e.id));
     expect(decoded.at).toEqual(ENTRIES.map((e) => e.at));
     expect(decoded.postings).toEqual(
@@ -31,7 +33,7 @@ describe('search segments', () => {
 
   it('keep an id the app made in 17 bytes', () => {
     const one = (id: string) => encodeSegment([{ id, at: 0, words: [] }]).length;
-    expect(one('0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(1 + 1 + 17 + 1 + 1);
+    expect(one('0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(1 + 1 + 1 + 17 + 1 + 1);
     // Only the lowercase form is packed, so every id reads back as it was written.
     const upper = '0F8FAD5B-D9CB-469F-A165-70867728950E';
     expect(decodeSegment(encodeSegment([{ id: upper, at: 0, words: [] }])).ids).toEqual([upper]);
@@ -42,7 +44,8 @@ describe('search segments', () => {
     expect(() => decodeSegment(bytes.subarray(0, bytes.length - 1))).toThrow();
     expect(() => decodeSegment(new Uint8Array([...bytes, 0]))).toThrow();
     expect(() => decodeSegment(new Uint8Array([2, ...bytes.subarray(1)]))).toThrow();
-    const tooMany = new Uint8Array([1, ...varUint(SEARCH_SEGMENT_MESSAGES + 1)]);
+    expect(() => decodeSegment(new Uint8Array([1, 2, ...bytes.subarray(2)]))).toThrow();
+    const tooMany = new Uint8Array([1, 0, ...varUint(SEARCH_SEGMENT_MESSAGES + 1)]);
     expect(() => decodeSegment(tooMany)).toThrow();
   });
 
