@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { cryptoReady } from '../src/lib/crypto';
-import { buildFixture, BIG_CLIENT, type Fixture } from './conversations/fixture';
+import { restoreOffline, timeBareRead, unlockToList } from './conversations/browser';
+import { buildFixture, BIG_CLIENT } from './conversations/fixture';
 import { benchContext, launchBrowser, percentile, ratio, report, startRelay } from './support';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4332);
@@ -20,59 +21,6 @@ const SMALL_MESSAGES = 30;
 const RUNS = 5;
 const PASSPHRASE = 'bench passphrase for timing';
 const LONG = 300_000;
-
-/** Restore the fixture on a fresh device, offline, and wait until every conversation has been opened once. */
-async function restore(page: Page, fixture: Fixture, file: string): Promise<void> {
-  await page.goto('/');
-  await page.waitForFunction(async () => {
-    await navigator.serviceWorker.ready;
-    return navigator.serviceWorker.controller !== null;
-  });
-  await page.context().setOffline(true);
-  await page.getByText('Restore from a backup file').click();
-  await page.getByLabel('Backup file').setInputFiles(file);
-  await page.getByLabel('Recovery key').fill(fixture.recoveryKey);
-  await page.getByLabel('New passphrase for this device').fill(PASSPHRASE);
-  await page.getByLabel('New passphrase again').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Restore' }).click();
-  await page
-    .locator('[data-testid="conversation-list"]:not([data-loading="true"])')
-    .waitFor({ timeout: LONG });
-  // What the device keeps about each conversation for next time is written shortly after it changes.
-  await page.waitForTimeout(2_000);
-}
-
-/** Load the app afresh (offline: the service worker serves it), unlock, and time until the whole list shows. */
-async function unlockToList(page: Page): Promise<{ toList: number; clickToList: number }> {
-  await page.goto('/');
-  await page.getByLabel('Passphrase').fill(PASSPHRASE);
-  return page.evaluate(
-    ({ rooms, timeout }) =>
-      new Promise<{ toList: number; clickToList: number }>((resolve, reject) => {
-        const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Unlock');
-        if (!button) return reject(new Error('no Unlock button'));
-        const timer = setTimeout(() => reject(new Error('the list never showed')), timeout);
-        const observer = new MutationObserver(() => {
-          const items = document.querySelectorAll('[data-testid="conversation-list"] > li');
-          if (items.length < rooms) return;
-          observer.disconnect();
-          clearTimeout(timer);
-          // On screen: once the frame that shows it has been painted.
-          requestAnimationFrame(() =>
-            setTimeout(() => {
-              const at = performance.now();
-              const unlocked = performance.getEntriesByName('hearth:vault-unlocked')[0];
-              resolve({ toList: at - (unlocked?.startTime ?? NaN), clickToList: at - start });
-            }, 0),
-          );
-        });
-        observer.observe(document.body, { subtree: true, childList: true });
-        const start = performance.now();
-        button.click();
-      }),
-    { rooms: ROOMS, timeout: LONG },
-  );
-}
 
 /** Time until every conversation is loaded in the background, counted from the moment the keys opened. */
 async function untilAllLoaded(page: Page): Promise<number> {
@@ -136,46 +84,6 @@ async function openBig(page: Page, lastText: string): Promise<{ first: number; f
   );
 }
 
-/** A bare IndexedDB read, in this page, of rows of the app's database: no decryption, no rendering. */
-async function timeBareRead(
-  page: Page,
-  what: { store: string; index?: string; range: 'kinds' | 'room'; room?: string },
-): Promise<number[]> {
-  return page.evaluate(
-    async ({ what, runs }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('hearth');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      const getAll = (source: IDBObjectStore | IDBIndex, range: IDBKeyRange) =>
-        new Promise<unknown[]>((resolve, reject) => {
-          const request = source.getAll(range);
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        });
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const start = performance.now();
-        const store = db.transaction(what.store, 'readonly').objectStore(what.store);
-        if (what.range === 'kinds') {
-          const kind = store.index('kind');
-          await Promise.all([
-            getAll(kind, IDBKeyRange.only('room')),
-            getAll(kind, IDBKeyRange.only('summary')),
-          ]);
-        } else {
-          await getAll(store, IDBKeyRange.bound([what.room, 0], [what.room, Infinity]));
-        }
-        times.push(performance.now() - start);
-      }
-      db.close();
-      return times;
-    },
-    { what, runs: RUNS },
-  );
-}
-
 async function main(): Promise<void> {
   await cryptoReady();
   const buildStart = performance.now();
@@ -197,13 +105,13 @@ async function main(): Promise<void> {
     const context = await benchContext(browser, PORT);
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error('bench: page error', error.message));
-    await restore(page, fixture, file);
+    await restoreOffline(page, { file, recoveryKey: fixture.recoveryKey, passphrase: PASSPHRASE });
 
     const toList: number[] = [];
     const clickToList: number[] = [];
     const allLoaded: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const run = await unlockToList(page);
+      const run = await unlockToList(page, PASSPHRASE, ROOMS);
       toList.push(run.toList);
       clickToList.push(run.clickToList);
       allLoaded.push(await untilAllLoaded(page));
@@ -213,7 +121,7 @@ async function main(): Promise<void> {
     const again: number[] = [];
     let room = '';
     for (let i = 0; i < RUNS; i++) {
-      await unlockToList(page);
+      await unlockToList(page, PASSPHRASE, ROOMS);
       // Tapped as soon as the list shows, while the conversations are still loading behind it.
       const opened = await openBig(page, fixture.bigLastText);
       first.push(opened.first);
@@ -223,8 +131,8 @@ async function main(): Promise<void> {
       await page.getByTestId('conversation-list').waitFor();
       again.push((await openBig(page, fixture.bigLastText)).first);
     }
-    const bareList = await timeBareRead(page, { store: 'records', range: 'kinds' });
-    const bareEnvelopes = await timeBareRead(page, { store: 'envelopes', range: 'room', room });
+    const bareList = await timeBareRead(page, { store: 'records', range: 'kinds' }, RUNS);
+    const bareEnvelopes = await timeBareRead(page, { store: 'envelopes', range: 'room', room }, RUNS);
 
     report('conversations.unlocked_to_list_p50', percentile(toList, 50), 'ms');
     report('conversations.unlocked_to_list_max', Math.max(...toList), 'ms');

@@ -11,9 +11,13 @@ for (const args of [
 }
 
 const only = process.argv[2];
-const benches = ['bench/client.ts', 'bench/identity.ts', 'bench/conversations.ts', 'bench/relay.ts'].filter(
-  (b) => !only || b.includes(only),
-);
+const benches = [
+  'bench/client.ts',
+  'bench/identity.ts',
+  'bench/conversations.ts',
+  'bench/workspace.ts',
+  'bench/relay.ts',
+].filter((b) => !only || b.includes(only));
 let status = 0;
 for (const bench of benches) {
   console.log(`# ${bench}`);

@@ -25,6 +25,8 @@ export interface FixtureOptions {
   /** Messages in each of the others. */
   smallMessages: number;
   passphrase: string;
+  /** The text of message `i` (from 1) of the conversation ranked `rank`; a numbered note when not given. */
+  text?: (rank: number, i: number, byClient: boolean) => string;
 }
 
 export interface Fixture {
@@ -59,6 +61,7 @@ export async function buildFixture(options: FixtureOptions): Promise<Fixture> {
   let bigLastText = '';
   let bigFirstText = '';
   let envelopes = 0;
+  const { text } = options;
   for (let rank = 0; rank < options.rooms; rank++) {
     const big = rank === 0;
     const count = big ? options.bigMessages : options.smallMessages;
@@ -71,6 +74,7 @@ export async function buildFixture(options: FixtureOptions): Promise<Fixture> {
       firstAt: lastAt - count * 60_000,
       unread: rank % 4,
       unsent: rank % 7 === 3,
+      text: text ? (i, byClient) => text(rank, i, byClient) : undefined,
     });
     envelopes += built.envelopes;
     if (big) {
@@ -99,6 +103,7 @@ interface RoomPlan {
   unread: number;
   /** Whether the therapist has one message still waiting in the outbox. */
   unsent: boolean;
+  text?: (i: number, byClient: boolean) => string;
 }
 
 /**
@@ -196,7 +201,9 @@ async function buildRoom(
     // The client writes the last `unread` messages; before that the two take turns.
     const byClient = i > plan.messages - plan.unread || i % 2 === 1;
     const author = byClient ? client : me;
-    lastText = `${author === me ? 'Reply' : 'Note'} ${i} in ${plan.topic}: ${'a thought worth keeping, '.repeat(3)}`;
+    lastText =
+      plan.text?.(i, byClient) ??
+      `${author === me ? 'Reply' : 'Note'} ${i} in ${plan.topic}: ${'a thought worth keeping, '.repeat(3)}`;
     if (i === 1) firstText = lastText;
     message(author, lastText, plan.firstAt + i * 60_000);
     // Each side marks what it has read every few messages, as the open conversation does.

@@ -27,6 +27,14 @@ export {
 } from './conversation';
 export type { ConversationIndex } from './conversationIndex';
 export { INBOX_FILTERS, type InboxFilter, type InboxItem, type InboxPerson, type InboxQuery } from './inbox';
+export {
+  linkedMessage,
+  Search,
+  SearchError,
+  type SearchAnswer,
+  type SearchProgress,
+  type SearchResult,
+} from './search';
 export type { ConversationListItem, RecentTimeline } from './summaries';
 export { timeline, timelineItemId, type TimelineItem } from './timeline';
 export { MessageError, validateMessage } from './errors';
@@ -61,4 +69,5 @@ export {
   MAX_TOPIC_CHARS,
   MAX_TEMPLATE_TITLE_CHARS,
   MESSAGING_SESSION_MINUTES,
+  SEARCH_MAX_QUERY_CHARS,
 } from '../protocol/limits';

@@ -121,7 +121,7 @@ export class RoomLoader<T> {
 }
 
 /** After the next frame is painted, or a moment, whichever is first (frames stop in a hidden tab). */
-function afterPaint(): Promise<void> {
+export function afterPaint(): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 50);
     if (typeof requestAnimationFrame === 'function') {

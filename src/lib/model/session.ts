@@ -38,6 +38,7 @@ import type { Revocation } from './revocation';
 import { OfficeHoursError } from './officeHoursForm';
 import { describePromise, replyDueBy } from './officeHours';
 import { OfficeHours, Profile, RoomRecord, Settings, type Contact } from './schemas';
+import { Search } from './search';
 import { Templates } from './templates';
 
 /** The reply promise of someone who has not set office hours: within a day. */
@@ -64,6 +65,8 @@ export class Session {
   readonly drafts: Drafts;
   /** Replies this person saved to insert again, sealed on the device. */
   readonly templates: Templates;
+  /** Full-text search over every conversation on this device, sealed at rest. */
+  readonly search: Search;
   private readonly listeners = new Set<() => void>();
   /** The contacts this person keeps (everyone but their practice's professionals, who come from the practice). */
   private readonly contactBook: Contacts;
@@ -106,6 +109,7 @@ export class Session {
       (record) => this.loadRoom(record),
       () => this.notify(),
     );
+    this.search = new Search(records, this, () => this.notify());
   }
 
   /** Load the profile and the conversations list from the store, then start syncing; rooms load behind the list. */
@@ -128,6 +132,7 @@ export class Session {
     ]);
     session.devices.onDeviceEvent((event) => void session.auditDeviceEvent(event));
     session.connection.start();
+    session.search.start();
     void session.notifications.resync();
     return session;
   }
@@ -245,6 +250,7 @@ export class Session {
     void this.drafts.flush();
     this.connection.stop();
     void this.index.close();
+    void this.search.close();
     for (const conversation of this.conversations.values()) conversation.close();
     this.conversations.clear();
     this.listeners.clear();
@@ -686,6 +692,7 @@ export class Session {
     this.notePractice(conversation);
     if (this.closed) conversation.close();
     else this.conversations.set(record.room, conversation);
+    this.search.track(conversation);
     this.notify();
     return conversation;
   }

@@ -155,3 +155,14 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** A device remembers (sealed, in the room's record) this many of the messaging sessions it counted, the latest. */
 export const MAX_KEPT_SESSIONS = 20;
+
+/** Search: a word longer than this is indexed, and searched for, by its first this-many characters. */
+export const SEARCH_MAX_TOKEN_CHARS = 32;
+/** Longest search query, in characters (what the search box takes). */
+export const SEARCH_MAX_QUERY_CHARS = 200;
+/** Most results one search shows, newest first; how many match in all is counted besides. */
+export const SEARCH_RESULT_LIMIT = 50;
+/** Messages per stored part of the search index: a change rewrites one part of at most this many messages. */
+export const SEARCH_SEGMENT_MESSAGES = 512;
+/** Characters of a message a search result shows around its first matched word. */
+export const SEARCH_SNIPPET_CHARS = 160;

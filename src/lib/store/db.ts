@@ -27,12 +27,22 @@ export interface VaultRow {
 
 /**
  * An encrypted JSON record (profile, a room's keys and names, settings, reply templates; per room, what the
- * conversations list shows of it, its latest lines and the reply being drafted); `id` is the AEAD's associated data.
+ * conversations list shows of it, its latest lines, the reply being drafted and the parts of its search index); `id`
+ * is the AEAD's associated data.
  */
 export interface RecordRow {
   id: string;
   kind:
-    'profile' | 'room' | 'devices' | 'settings' | 'contacts' | 'summary' | 'recent' | 'draft' | 'templates';
+    | 'profile'
+    | 'room'
+    | 'devices'
+    | 'settings'
+    | 'contacts'
+    | 'summary'
+    | 'recent'
+    | 'draft'
+    | 'templates'
+    | 'search';
   nonce: Uint8Array;
   ciphertext: Uint8Array;
 }

@@ -14,9 +14,13 @@ export class RecordStore {
 
   /** Seal a record for writing (usable inside a caller's transaction). */
   seal(id: string, kind: RecordRow['kind'], value: unknown): RecordRow {
+    return this.sealBytes(id, kind, new TextEncoder().encode(JSON.stringify(value)));
+  }
+
+  /** Seal a record that has a binary layout of its own (a search segment), sealed as it is. */
+  sealBytes(id: string, kind: RecordRow['kind'], bytes: Uint8Array): RecordRow {
     const nonce = newNonce();
-    const plaintext = new TextEncoder().encode(JSON.stringify(value));
-    return { id, kind, nonce, ciphertext: encryptWithKey(this.storageKey, nonce, plaintext, ad(id)) };
+    return { id, kind, nonce, ciphertext: encryptWithKey(this.storageKey, nonce, bytes, ad(id)) };
   }
 
   async put(id: string, kind: RecordRow['kind'], value: unknown): Promise<void> {
@@ -26,6 +30,35 @@ export class RecordStore {
   /** Seal and write several records in one transaction. */
   async putAll(entries: { id: string; kind: RecordRow['kind']; value: unknown }[]): Promise<void> {
     await this.db.records.bulkPut(entries.map((e) => this.seal(e.id, e.kind, e.value)));
+  }
+
+  /** Seal and write several binary records in one transaction. */
+  async putAllBytes(entries: { id: string; kind: RecordRow['kind']; bytes: Uint8Array }[]): Promise<void> {
+    await this.db.records.bulkPut(entries.map((e) => this.sealBytes(e.id, e.kind, e.bytes)));
+  }
+
+  /**
+   * Binary records by id, opened (the caller parses them). Like `listReadable`, for a cache: those that do not open
+   * are left out and their ids returned; ids with no record are left out.
+   */
+  async getManyBytes(
+    ids: string[],
+  ): Promise<{ values: { id: string; bytes: Uint8Array }[]; unreadable: string[] }> {
+    const values: { id: string; bytes: Uint8Array }[] = [];
+    const unreadable: string[] = [];
+    for (const row of await this.db.records.bulkGet(ids)) {
+      if (!row) continue;
+      try {
+        values.push({
+          id: row.id,
+          bytes: decryptWithKey(this.storageKey, row.nonce, row.ciphertext, ad(row.id)),
+        });
+      } catch {
+        // The caller rebuilds it; a record that does not open says nothing about the rest of the store.
+        unreadable.push(row.id);
+      }
+    }
+    return { values, unreadable };
   }
 
   /** Delete records (in one transaction). */
@@ -60,6 +93,11 @@ export class RecordStore {
       else values.push(value);
     }
     return { values, unreadable };
+  }
+
+  /** The ids of a kind's records, opening none: to read a large cache a part at a time. */
+  async ids(kind: RecordRow['kind']): Promise<string[]> {
+    return this.db.records.where('kind').equals(kind).primaryKeys();
   }
 
   /** One cached record, or undefined when it is missing, does not open, or does not parse (see `listReadable`). */

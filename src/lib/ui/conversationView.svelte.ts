@@ -113,6 +113,20 @@ export class ConversationViewState {
     return { earlier: items.slice(start, from), latest: items.slice(from), more: hidden > 0 };
   }
 
+  /**
+   * Show the lines from a message on (a search result's), paging back as far as it takes. True once it is among the
+   * lines shown; false while the conversation is loading, or when it holds no such message.
+   */
+  reveal(messageId: string): boolean {
+    if (!this.conversation) return false;
+    const items = this.timeline;
+    const at = items.findIndex((item) => item.type === 'message' && item.message.id === messageId);
+    if (at < 0) return false;
+    const from = this.latestFrom(items);
+    if (at < from) this.earlierCount = Math.max(this.earlierCount, from - at);
+    return true;
+  }
+
   /** Show another page of earlier lines (they appear once the conversation is loaded, if it is not yet). */
   showEarlier(): void {
     this.earlierCount += CONVERSATION_PAGE_ITEMS;

@@ -11,6 +11,7 @@ import {
   NotificationError,
   OfficeHoursError,
   RelayError,
+  SearchError,
   TemplateError,
   UnlockWaitError,
   WrongPassphraseError,
@@ -35,7 +36,8 @@ export type ErrorContext =
   | 'draft'
   | 'templates'
   | 'messaging-session'
-  | 'office-hours';
+  | 'office-hours'
+  | 'search';
 
 const NOTIFICATION_WORDS: Record<NotificationProblem, string> = {
   unsupported: 'This browser cannot show notifications from Hearth.',
@@ -78,6 +80,7 @@ export function handleError(error: unknown, context: ErrorContext): string {
     return error.message;
   }
   if (error instanceof LinkError || error instanceof DeviceError) return error.message;
+  if (error instanceof SearchError) return error.message;
   if (error instanceof MembershipError || error instanceof MessagingSessionError) return error.message;
   if (error instanceof DraftError || error instanceof TemplateError) return error.message;
   if (error instanceof OfficeHoursError) return error.message;
