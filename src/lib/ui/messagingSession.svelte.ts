@@ -14,13 +14,20 @@ export class MessagingSessionState {
   minutes = $state(30);
   /** Counts the sessions started from this screen: the banner takes focus after each. */
   startedHere = $state(0);
-  readonly running: MessagingSessionView | null = $derived.by(() => {
+  /**
+   * The moment the banner is judged at: the clock's last tick, or now when the conversation changed since (a session
+   * that just arrived, dated after the last tick, shows at once rather than at the next one).
+   */
+  private readonly at: number = $derived.by(() => {
     void app.revision;
-    return this.conversation()?.runningMessagingSession(this.now) ?? null;
+    return Math.max(this.now, Date.now());
   });
+  readonly running: MessagingSessionView | null = $derived.by(
+    () => this.conversation()?.runningMessagingSession(this.at) ?? null,
+  );
   /** Changes only when a session starts or ends: what the timeline follows, so it is not rebuilt on every tick. */
   readonly runningId: string | null = $derived(this.running?.id ?? null);
-  readonly minutesLeft: number = $derived(this.running ? minutesLeft(this.running, this.now) : 0);
+  readonly minutesLeft: number = $derived(this.running ? minutesLeft(this.running, this.at) : 0);
 
   constructor(private readonly conversation: () => Conversation | undefined) {}
 
