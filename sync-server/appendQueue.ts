@@ -2,13 +2,30 @@ import { toHex } from '../src/lib/protocol/hex';
 import type { Delivery } from '../src/lib/protocol/frames';
 import type { Fanout } from './fanout';
 import type { Logger } from './log';
+import type { SignatureCheck, SignaturePool } from './signaturePool';
 import type { AppendItem, AppendOutcome, RelayStorage } from './storage/RelayStorage';
 
-/** A verified append waiting for its commit; `settle` runs once, after the transaction (or its failure). */
+/**
+ * An append waiting for its signature check and its commit; `settle` runs once, after the transaction (or after the
+ * check or the transaction failed).
+ */
 export interface PendingAppend {
   item: AppendItem;
+  /** The envelope's signature by its author, checked before the item joins a transaction. */
+  signature: SignatureCheck;
   settle(outcome: AppendOutcome): void;
 }
+
+const BAD_SIGNATURE: AppendOutcome = {
+  kind: 'rejected',
+  code: 'bad_signature',
+  message: 'the envelope signature does not verify',
+};
+const CHECK_FAILED: AppendOutcome = {
+  kind: 'rejected',
+  code: 'internal',
+  message: 'the relay could not check this envelope; retry later',
+};
 
 /** Told, after a commit, which devices' envelopes were newly stored in a room (the push notifier listens). */
 export type CommittedListener = (room: Uint8Array, authors: Uint8Array[]) => void;
@@ -17,9 +34,11 @@ export type CommittedListener = (room: Uint8Array, authors: Uint8Array[]) => voi
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * Group commit: every append that arrives within one event-loop turn (and while the previous commit runs) goes into
- * ONE storage transaction. Commits run one at a time, so each batch is judged against everything committed before
- * it. Acks go out only after the commit; then each room's new envelopes are published once per commit.
+ * Group commit: every append that arrives within one event-loop turn (and while the previous batch is checked or
+ * committed) goes into ONE storage transaction. A batch's signatures are checked first, on the signature pool's
+ * threads, while the batch before it commits; only appends whose signature verifies reach the transaction. Commits
+ * run one at a time, in arrival order, so each batch is judged against everything committed before it. Acks go out
+ * only after the commit; then each room's new envelopes are published once per commit.
  */
 export class AppendQueue {
   private pending: PendingAppend[] = [];
@@ -29,6 +48,7 @@ export class AppendQueue {
 
   constructor(
     private readonly storage: RelayStorage,
+    private readonly signatures: SignaturePool,
     private readonly fanout: Fanout,
     private readonly log: Logger,
     private readonly onCommitted: CommittedListener = () => {},
@@ -51,7 +71,14 @@ export class AppendQueue {
     this.scheduled = false;
     this.running = true;
     try {
-      while (this.pending.length > 0) await this.commit(this.takeBatch());
+      // Checking batch n + 1 (off this thread) overlaps committing batch n (on it).
+      let next = this.pending.length > 0 ? this.check(this.takeBatch()) : undefined;
+      while (next) {
+        const verified = await next;
+        next = this.pending.length > 0 ? this.check(this.takeBatch()) : undefined;
+        await this.commit(verified);
+        next ??= this.pending.length > 0 ? this.check(this.takeBatch()) : undefined;
+      }
     } finally {
       this.running = false;
       const waiters = this.idleWaiters;
@@ -71,7 +98,26 @@ export class AppendQueue {
     return this.pending.splice(0, count);
   }
 
+  /** The batch's appends whose signature verifies; the others are settled with bad_signature. */
+  private async check(batch: PendingAppend[]): Promise<PendingAppend[]> {
+    let valid: boolean[];
+    try {
+      valid = await this.signatures.check(batch.map((p) => p.signature));
+    } catch (error) {
+      this.log.error({ err: error, batch: batch.length }, 'signature check failed');
+      for (const p of batch) this.settle(p, CHECK_FAILED);
+      return [];
+    }
+    const verified: PendingAppend[] = [];
+    batch.forEach((p, i) => {
+      if (valid[i]) verified.push(p);
+      else this.settle(p, BAD_SIGNATURE);
+    });
+    return verified;
+  }
+
   private async commit(batch: PendingAppend[]): Promise<void> {
+    if (batch.length === 0) return;
     let outcomes: AppendOutcome[];
     try {
       outcomes = await this.storage.commitAppends(

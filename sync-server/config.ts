@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
   AUTH_TIMEOUT_MS,
   MAX_ROOMS_PER_DEVICE,
+  MAX_VERIFY_THREADS,
   PUSH_COALESCE_MS,
   RATE_ENVELOPES_BURST,
   RATE_ENVELOPES_PER_SECOND,
@@ -76,6 +78,17 @@ const Env = z.object({
     unsetIfEmpty,
     z.coerce.number().int().min(0).max(86_400_000).default(PUSH_COALESCE_MS),
   ),
+  // Append signatures are checked on this many worker threads (0: on the main thread). One core stays for the
+  // main thread, which does the socket work and the commits.
+  VERIFY_THREADS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_VERIFY_THREADS)
+      .default(Math.min(MAX_VERIFY_THREADS, Math.max(1, availableParallelism() - 1))),
+  ),
 });
 
 export interface Config {
@@ -101,6 +114,8 @@ export interface Config {
   pushAllowInsecureEndpoints: boolean;
   /** At most one push per device in this many ms. */
   pushCoalesceMs: number;
+  /** Worker threads checking append signatures; 0 checks them on the main thread. */
+  verifyThreads: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -135,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       vapidSubject: e.VAPID_SUBJECT,
       pushAllowInsecureEndpoints: e.PUSH_ALLOW_INSECURE_ENDPOINTS,
       pushCoalesceMs: e.PUSH_COALESCE_MS,
+      verifyThreads: e.VERIFY_THREADS,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../src/lib/protocol/errors';
 import { decodeFrame, encodeFrame, type Frame, type RoomDevice } from '../src/lib/protocol/frames';
@@ -34,8 +34,7 @@ let nextConnectionId = 1;
  */
 export class Connection implements Session {
   readonly id = nextConnectionId++;
-  readonly log: Logger;
-  readonly challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
+  readonly challenge = randomFillSync(new Uint8Array(CHALLENGE_BYTES));
   readonly subscriptions = new Map<string, Subscription>();
   device: AuthedDevice | null = null;
   /** When the frame being handled arrived (performance.now()): frames are handled one at a time. */
@@ -46,17 +45,21 @@ export class Connection implements Session {
   private reading = true;
   private shuttingDown = false;
   private authTimer: NodeJS.Timeout | undefined;
-  private stopRoomUpdates: () => void = () => {};
+  private stopRoomUpdates: (() => void) | undefined;
+  private childLog: Logger | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: RelayContext,
-  ) {
-    this.log = ctx.log.child({ conn: this.id });
+  ) {}
+
+  /** This socket's logger (every line says `conn`), made on first use: an idle socket that logs nothing holds none. */
+  get log(): Logger {
+    return (this.childLog ??= this.ctx.log.child({ conn: this.id }));
   }
 
   start(): void {
-    this.log.info('connection opened');
+    this.ctx.log.info({ conn: this.id }, 'connection opened');
     this.ctx.metrics.connectionsOpen.inc();
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.ws.on('close', (code) => this.onClose(code));
@@ -98,6 +101,7 @@ export class Connection implements Session {
       this.chain = this.chain.then(() => this.sendRoomList(device));
     });
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     this.ctx.metrics.connectionsAuthenticated.inc();
   }
 
@@ -237,7 +241,7 @@ export class Connection implements Session {
   private onClose(code: number): void {
     this.reading = false;
     clearTimeout(this.authTimer);
-    this.stopRoomUpdates();
+    this.stopRoomUpdates?.();
     this.closeSubscriptions();
     this.ctx.metrics.connectionsOpen.dec();
     if (this.device) {
@@ -245,7 +249,7 @@ export class Connection implements Session {
       this.ctx.deviceLimits.releaseConnection(this.device.signPublic);
       this.ctx.deviceSockets.remove(this.device.signPublic, this);
     }
-    this.log.info({ code, device: this.device?.tag }, 'connection closed');
+    this.ctx.log.info({ conn: this.id, code, device: this.device?.tag }, 'connection closed');
   }
 }
 

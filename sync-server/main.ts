@@ -12,6 +12,7 @@ import { PushNotifier } from './push/pushNotifier';
 import { RoomPresence } from './push/roomPresence';
 import { loadVapidKeys } from './push/vapidKeys';
 import { createRelayServer, type RelayServer } from './server';
+import { SignaturePool } from './signaturePool';
 import { describeStorage, openStorage } from './storage/openStorage';
 
 /** How long shutdown waits for sockets to finish their close handshake before cutting them. */
@@ -28,6 +29,7 @@ const storage = await openOrExit('storage', () => openStorage(config, log));
 const blobs = await openOrExit('blob storage', () => openBlobStorage(config, log));
 const fanout = await openOrExit('fan-out', () => openFanout(config, log));
 const vapid = await openOrExit('VAPID keys', () => loadVapidKeys(storage));
+const signatures = new SignaturePool(config.verifyThreads, log);
 const metrics = new RelayMetrics();
 const presence = new RoomPresence();
 const notifier = new PushNotifier({
@@ -45,7 +47,7 @@ const ctx: RelayContext = {
   blobs,
   fanout,
   log,
-  appendQueue: new AppendQueue(storage, fanout, log, (room, authors) =>
+  appendQueue: new AppendQueue(storage, signatures, fanout, log, (room, authors) =>
     notifier.roomCommitted(room, authors),
   ),
   metrics,
@@ -101,6 +103,7 @@ async function shutdown(signal: string): Promise<void> {
   for (const connection of connections) connection.stopReading();
   await Promise.all(connections.map((connection) => connection.idle()));
   await ctx.appendQueue.idle();
+  await signatures.close();
   await notifier.idle();
   for (const connection of connections) connection.close(CLOSE_RESTART, 'relay restarting');
   await socketsClosed(relay);

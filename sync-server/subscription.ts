@@ -58,8 +58,11 @@ export class Subscription {
   /** Log entries and the highest key bundle epoch this socket has been sent. */
   private sentLogLength = 0;
   private sentBundleEpoch = -1;
-  /** Seqs this socket already got as ACKs of its own appends, ahead of `sentSeq`: never DELIVERed to it. */
-  private readonly ackedAhead = new Set<number>();
+  /**
+   * Seqs this socket already got as ACKs of its own appends, ahead of `sentSeq`: never DELIVERed to it. Made on the
+   * first such ACK, so a reader that never writes holds no Set.
+   */
+  private ackedAhead: Set<number> | undefined;
   private unsubscribe: () => void = () => {};
 
   constructor(
@@ -82,14 +85,14 @@ export class Subscription {
 
   /** The socket was sent ACK(seq) for its own append to this room. */
   noteAcked(seq: number): void {
-    if (this.active && seq > this.sentSeq) this.ackedAhead.add(seq);
+    if (this.active && seq > this.sentSeq) (this.ackedAhead ??= new Set()).add(seq);
   }
 
   close(): void {
     const wasActive = this.active;
     this.active = false;
     this.unsubscribe();
-    this.ackedAhead.clear();
+    this.ackedAhead = undefined;
     if (wasActive) this.deps.onClose?.();
   }
 
@@ -129,7 +132,7 @@ export class Subscription {
     for (const d of fresh) {
       if (d.seq !== this.sentSeq + 1) break; // cannot happen within one commit; stop rather than skip a seq
       this.sentSeq = d.seq;
-      if (!this.ackedAhead.delete(d.seq)) out.push(d);
+      if (!this.ackedAhead?.delete(d.seq)) out.push(d);
     }
     this.send(out.length === deliveries.length ? deliveries : out);
     if (fresh.length > 0 && this.sentSeq < fresh[fresh.length - 1].seq) void this.catchUp();
@@ -172,7 +175,7 @@ export class Subscription {
       for (const d of page.deliveries) {
         if (d.seq <= this.sentSeq) continue;
         this.sentSeq = d.seq;
-        if (!this.ackedAhead.delete(d.seq)) out.push(d);
+        if (!this.ackedAhead?.delete(d.seq)) out.push(d);
       }
       const frames = this.send(out);
       for (let i = 0; i < frames; i++) this.socket.catchUpPageSent();

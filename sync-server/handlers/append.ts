@@ -2,16 +2,16 @@ import { SIGN_DOMAIN } from '../../src/lib/protocol/domains';
 import { decodeEnvelope, ENVELOPE_KIND } from '../../src/lib/protocol/envelope';
 import type { FrameOf } from '../../src/lib/protocol/frames';
 import { bytesEqual, toHex } from '../../src/lib/protocol/hex';
-import { envelopeSignedBytes, withDomain } from '../../src/lib/protocol/signedPayloads';
+import { envelopeSignedParts } from '../../src/lib/protocol/signedPayloads';
 import type { RelayContext } from '../context';
 import { RelayError } from '../relayError';
 import type { AuthedDevice, Session } from '../session';
 import type { AppendOutcome } from '../storage/RelayStorage';
-import { verifyEd25519 } from '../verifySignature';
 
 /**
- * APPEND: a well-formed envelope by this device, for a room it is in, with a valid signature, is queued for the next
- * group commit; ACK(room, id, seq) follows the commit (the stored seq for a retry), or an ERROR naming the rule.
+ * APPEND: a well-formed envelope by this device, for a room it is in, is queued for the next group commit, which
+ * checks its signature first (off the main thread); ACK(room, id, seq) follows the commit (the stored seq for a
+ * retry), or an ERROR naming the rule (bad_signature among them).
  */
 export async function handleAppend(
   session: Session,
@@ -43,10 +43,6 @@ export async function handleAppend(
   if (!subscribed && !(await ctx.storage.isMember(envelope.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', ref);
   }
-  const signed = withDomain(SIGN_DOMAIN.update, envelopeSignedBytes(headerBytes, envelope.ciphertext));
-  if (!verifyEd25519(envelope.author, signed, envelope.signature)) {
-    throw new RelayError('bad_signature', 'the envelope signature does not verify', ref);
-  }
   const room = envelope.room;
   session.appendStarted();
   ctx.appendQueue.enqueue({
@@ -57,6 +53,11 @@ export async function handleAppend(
       author: envelope.author,
       clock: envelope.clock,
       bytes: frame.envelope,
+    },
+    signature: {
+      publicKey: envelope.author,
+      message: envelopeSignedParts(SIGN_DOMAIN.update, headerBytes, envelope.ciphertext),
+      signature: envelope.signature,
     },
     settle: (outcome: AppendOutcome) => {
       session.appendSettled();

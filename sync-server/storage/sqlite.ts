@@ -65,12 +65,21 @@ function blob(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * Pages the WAL may reach before a commit also checkpoints it into the database file (SQLite's default is 1,000).
+ * Across many rooms a group commit dirties a few hundred scattered index pages, so at 1,000 nearly every other commit
+ * copied them back, on the main thread; at 20,000 (about 80 MB of WAL) each hot page is copied back once per many
+ * commits. Measured on 200 rooms x 1 envelope per commit: 61-63 -> 47-48 µs of CPU per append.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 20_000;
+
 /** Open (creating if needed) `dataDir/hearth.sqlite` with durable commits: an ack means the row survives a crash. */
 export function openSqliteStorage(dataDir: string): RelayStorage {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, 'hearth.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/lib/protocol/frames';
 import { toHex } from '../../src/lib/protocol/hex';
 import {
   joinThroughInvite,
@@ -148,6 +149,28 @@ describe('appending envelopes', () => {
     expect(toHex(error.ref)).toBe(toHex(forged.id));
     const { caughtUp } = await creator.subscribe(room);
     expect(caughtUp.headSeq).toBe(0);
+  });
+
+  it('in a pipelined burst, refuses only the forged envelope and the ones after it that no longer follow on', async () => {
+    const { creator, room } = await newRoom();
+    // One burst is one group commit, so its signatures are checked together (on the signature threads).
+    const forger = makeSigner();
+    const burst = Array.from({ length: 40 }, (_, i) =>
+      makeEnvelope({ author: creator.device!, room, clock: i + 1, signWith: i === 20 ? forger : undefined }),
+    );
+    for (const envelope of burst) creator.sendFrame({ type: 'append', envelope: envelope.bytes });
+    const answers: Frame[] = [];
+    for (let i = 0; i < burst.length; i++) answers.push(await creator.next());
+    const answerTo = (id: Uint8Array) =>
+      answers.find(
+        (f) => (f.type === 'ack' ? f.id : f.type === 'error' ? f.ref : undefined)?.join() === id.join(),
+      );
+    burst
+      .slice(0, 20)
+      .forEach((envelope, i) => expect(answerTo(envelope.id)).toMatchObject({ type: 'ack', seq: i + 1 }));
+    expect(answerTo(burst[20].id)).toMatchObject({ type: 'error', code: 'bad_signature' });
+    for (const envelope of burst.slice(21))
+      expect(answerTo(envelope.id)).toMatchObject({ type: 'error', code: 'clock_out_of_order' });
   });
 
   it('refuses an envelope whose bytes were altered after signing', async () => {

@@ -96,6 +96,8 @@ export const PUSH_AUTH_BYTES = 16;
 export const MAX_PUSH_SUBSCRIPTIONS_PER_DEVICE = 3;
 /** At most one push per device in this window, however many messages arrive in it. */
 export const PUSH_COALESCE_MS = 30_000;
+/** Upper bound on the relay's signature-checking threads (VERIFY_THREADS; by default one fewer than the cores). */
+export const MAX_VERIFY_THREADS = 8;
 /** How long a push service may keep an undelivered notification (the TTL header), in seconds. */
 export const PUSH_TTL_SECONDS = 24 * 60 * 60;
 /** A push endpoint id: the SHA-256 of the endpoint URL's UTF-8 bytes, used as the reply's and errors' ref. */

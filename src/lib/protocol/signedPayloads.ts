@@ -36,6 +36,25 @@ export function withDomain(domain: string, payload: Uint8Array): Uint8Array {
   return concatBytes(new TextEncoder().encode(domain), new Uint8Array([0]), payload);
 }
 
+const domainPrefixes = new Map<string, Uint8Array>();
+
+/**
+ * What an envelope signature covers, as parts to check without joining them: their concatenation is exactly
+ * `withDomain(domain, envelopeSignedBytes(headerBytes, ciphertext))`.
+ */
+export function envelopeSignedParts(
+  domain: string,
+  headerBytes: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array[] {
+  let prefix = domainPrefixes.get(domain);
+  if (!prefix) {
+    prefix = withDomain(domain, new Uint8Array(0));
+    domainPrefixes.set(domain, prefix);
+  }
+  return [prefix, headerBytes, ciphertext];
+}
+
 /** A u64 big-endian (times in ms since the epoch, well inside 2^53). */
 export function u64BigEndian(value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError('u64 out of range');
