@@ -1,53 +1,24 @@
 import 'fake-indexeddb/auto';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
-import type { Conversation } from '$lib/model/conversation';
+import { describe, expect, it, vi } from 'vitest';
+import { generateDeviceKeys } from '$lib/crypto';
 import { MessagingSessionError, minutesLeft } from '$lib/model/messagingSessions';
 import { MessagingSessionEntry } from '$lib/model/schemas';
 import { RecentTimeline, recentTimeline } from '$lib/model/summaries';
 import { toHex } from '$lib/protocol/hex';
-import type { HearthDb } from '$lib/store/db';
-import { firstDeviceKeyring } from '$lib/sync/keyring';
-import { clientWrites, fromElsewhere, openOffline, therapistRoom } from '../support/offlineConversation';
-import { freshDb } from '../support/testDb';
+import { clientConversation, sessionEntry } from '../support/clientConversation';
+import { fromElsewhere } from '../support/offlineConversation';
 
 const MINUTE = 60_000;
 const CLIENT = 'Sam Okafor';
 
-function sessionEntry(by: string, at: number, minutes: number) {
-  return { id: crypto.randomUUID(), by, at, minutes };
-}
-
 describe('messaging sessions', () => {
-  let db: HearthDb;
-  let conversation: Conversation;
-  let client = '';
-
-  beforeAll(async () => {
-    await cryptoReady();
-    client = toHex(generateDeviceKeys().signPublic);
-  });
-
-  afterEach(async () => {
-    vi.useRealTimers();
-    conversation?.close();
-    await db?.delete();
-  });
-
-  /** A therapist's conversation with the client introduced, offline. */
-  async function open(): Promise<Conversation> {
-    db = freshDb();
-    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
-    conversation = await openOffline(db, keyring, therapistRoom(keyring, CLIENT));
-    clientWrites(conversation, { key: client, name: CLIENT }, []);
-    return conversation;
-  }
+  const chat = clientConversation(CLIENT);
 
   it('runs for the chosen length, with a line where it started, and refuses a second while it runs', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const start = new Date('2030-03-04T10:00:00Z').getTime();
     vi.setSystemTime(start);
-    const conversation = await open();
+    const conversation = await chat.open();
     await conversation.startMessagingSession(30);
 
     const running = conversation.runningMessagingSession();
@@ -70,9 +41,9 @@ describe('messaging sessions', () => {
   });
 
   it('records its end at its end time, from the start alone, so it shows even if nobody was online then', async () => {
-    const conversation = await open();
+    const conversation = await chat.open();
     const at = Date.now() - 2 * 60 * MINUTE;
-    fromElsewhere(conversation, (doc) => doc.getArray('sessions').push([sessionEntry(client, at, 45)]));
+    fromElsewhere(conversation, (doc) => doc.getArray('sessions').push([sessionEntry(chat.client, at, 45)]));
 
     expect(conversation.runningMessagingSession()).toBeNull();
     const lines = conversation.auditTrail().filter((l) => l.kind.startsWith('session'));
@@ -92,19 +63,19 @@ describe('messaging sessions', () => {
   });
 
   it('counts only well-formed sessions started by someone in the conversation, never two at once', async () => {
-    const conversation = await open();
+    const conversation = await chat.open();
     const stranger = toHex(generateDeviceKeys().signPublic);
     const now = Date.now();
-    const first = sessionEntry(client, now - 5 * MINUTE, 30);
+    const first = sessionEntry(chat.client, now - 5 * MINUTE, 30);
     fromElsewhere(conversation, (doc) =>
       doc.getArray('sessions').push([
         sessionEntry(stranger, now - 20 * MINUTE, 60),
-        { ...sessionEntry(client, now - 10 * MINUTE, 30), minutes: 20 },
-        { ...sessionEntry(client, now - 10 * MINUTE, 30), by: 'not a key' },
+        { ...sessionEntry(chat.client, now - 10 * MINUTE, 30), minutes: 20 },
+        { ...sessionEntry(chat.client, now - 10 * MINUTE, 30), by: 'not a key' },
         // Two started while apart: the first in the document counts on every device, the other never does.
         first,
-        sessionEntry(client, now - 6 * MINUTE, 60),
-        sessionEntry(client, now - 4 * MINUTE, 60),
+        sessionEntry(chat.client, now - 6 * MINUTE, 60),
+        sessionEntry(chat.client, now - 4 * MINUTE, 60),
       ]),
     );
     expect(MessagingSessionEntry.safeParse({ ...first, minutes: 20 }).success).toBe(false);
@@ -113,7 +84,7 @@ describe('messaging sessions', () => {
   });
 
   it('refuses a length that is not offered, and changes nothing', async () => {
-    const conversation = await open();
+    const conversation = await chat.open();
     for (const minutes of [0, 20, 61, 30.5]) {
       const error = await conversation.startMessagingSession(minutes).catch((e: unknown) => e);
       expect((error as MessagingSessionError).code).toBe('invalid_length');

@@ -1,55 +1,30 @@
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
+import { describe, expect, it } from 'vitest';
 import { AWAY_MAP, shownAway } from '$lib/model/awayReply';
-import type { Conversation } from '$lib/model/conversation';
 import { AuditEntry, MessageEntry, MessagingSessionEntry, TopicEntry } from '$lib/model/schemas';
 import { summarize } from '$lib/model/summaries';
 import { toHex } from '$lib/protocol/hex';
 import { MAX_TIMESTAMP_MS } from '$lib/protocol/limits';
-import type { HearthDb } from '$lib/store/db';
-import { firstDeviceKeyring } from '$lib/sync/keyring';
-import { REMOTE_ORIGIN } from '$lib/sync/roomSync';
-import { clientWrites, openOffline, therapistRoom } from '../support/offlineConversation';
-import { freshDb } from '../support/testDb';
+import { clientConversation } from '../support/clientConversation';
+import { fromElsewhere } from '../support/offlineConversation';
 
 const CLIENT = 'Sam Okafor';
 const BAD_TIMES = [1e300, MAX_TIMESTAMP_MS + 1, -1, 1.5, Number.MAX_SAFE_INTEGER];
 
 describe('times a peer writes into the conversation document', () => {
-  let db: HearthDb;
-  let conversation: Conversation;
-  let client = '';
-
-  beforeAll(async () => {
-    await cryptoReady();
-    client = toHex(generateDeviceKeys().signPublic);
-  });
-
-  afterEach(async () => {
-    conversation?.close();
-    await db?.delete();
-  });
+  const chat = clientConversation(CLIENT);
 
   it('drops a message dated where no calendar can show it, and keeps the rest of the conversation working', async () => {
-    db = freshDb();
-    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
-    conversation = await openOffline(db, keyring, therapistRoom(keyring, CLIENT));
-    clientWrites(conversation, { key: client, name: CLIENT }, ['Hello']);
+    const conversation = await chat.open(['Hello']);
     const good = conversation.messages()[0].at;
 
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(conversation.doc));
-    const updates: Uint8Array[] = [];
-    doc.on('update', (update: Uint8Array) => updates.push(update));
-    doc.getArray('messages').push([{ id: crypto.randomUUID(), by: client, n: 2, text: 'Later', at: 1e300 }]);
-    Y.applyUpdate(conversation.doc, Y.mergeUpdates(updates), REMOTE_ORIGIN);
-    doc.destroy();
+    const farAhead = { id: crypto.randomUUID(), by: chat.client, n: 2, text: 'Later', at: 1e300 };
+    fromElsewhere(conversation, (doc) => doc.getArray('messages').push([farAhead]));
 
     expect(conversation.messages().map((m) => m.text)).toEqual(['Hello']);
     expect(conversation.unreadCount()).toBe(1);
-    const summary = summarize(conversation, toHex(keyring.identity.signPublic));
+    const summary = summarize(conversation, toHex(chat.keyring.identity.signPublic));
     expect(summary.waitingSince).toBe(good);
     expect(() => new Date(summary.lastActivity).toISOString()).not.toThrow();
   });
