@@ -5,6 +5,7 @@ import {
   SEARCH_SNIPPET_CHARS,
 } from '../protocol/limits';
 import { backgroundTurn, type RecordStore } from '../sync';
+import { ChangedRooms } from './changedRooms';
 import type { Conversation, MessageView } from './conversation';
 import type { ConversationIndex } from './conversationIndex';
 import { afterPaint } from './roomLoader';
@@ -82,8 +83,12 @@ export class SearchError extends Error {
 export class Search {
   private readonly index = new SearchIndex();
   private readonly store: SearchStore;
-  private readonly tracked = new Map<string, { source: SearchSource; off: () => void }>();
-  private readonly due = new Set<string>();
+  /** While a pass runs, it takes the rooms that change too. */
+  private readonly tracked = new ChangedRooms<SearchSource>(
+    SEARCH_INDEX_DELAY_MS,
+    () => void this.run(),
+    () => this.running,
+  );
   /** Rooms a result needed that were still waiting to load: asked for once. */
   private readonly requested = new Set<string>();
   /** Each message list seen, by id, for snippets; dropped with the list when the conversation changes. */
@@ -91,7 +96,6 @@ export class Search {
   private loading: Promise<void> = Promise.resolve();
   private loaded = false;
   private running = false;
-  private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   /** Set when unlock found conversations missing from the stored index; cleared once all are in and stored. */
   private building = false;
@@ -148,24 +152,21 @@ export class Search {
   /** Keep a loaded conversation's messages in the index from now on. */
   track(source: SearchSource): void {
     if (this.closed) return;
-    this.tracked.get(source.room)?.off();
-    const off = source.onChange(() => this.schedule(source.room));
-    this.tracked.set(source.room, { source, off });
-    this.schedule(source.room);
+    this.tracked.follow(source);
+    this.tracked.changed(source.room);
   }
 
   /** Index what changed now, and wait until the index is stored. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.tracked.cancelTimer();
     // Before the stored index is read, what is added would be added twice: those rooms are indexed next time.
     if (this.loaded) {
       // At most a batch now, so locking in the middle of a first build does not hold the page: the rest is indexed
       // in the background as usual, or, when closing, once its conversation loads after the next unlock.
       let budget = INDEX_BATCH_MESSAGES;
-      for (const room of [...this.due]) if (budget > 0) budget -= this.indexRoom(room, budget);
+      for (const room of [...this.tracked.due]) if (budget > 0) budget -= this.indexRoom(room, budget);
     }
-    if (!this.closed && this.due.size > 0) void this.run();
+    if (!this.closed && this.tracked.due.size > 0) void this.run();
     return this.store.flush();
   }
 
@@ -173,18 +174,8 @@ export class Search {
   close(): Promise<void> {
     this.closed = true;
     const written = this.flush();
-    for (const { off } of this.tracked.values()) off();
-    this.tracked.clear();
+    this.tracked.unfollowAll();
     return written;
-  }
-
-  private schedule(room: string): void {
-    this.due.add(room);
-    if (this.running) return;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      void this.run();
-    }, SEARCH_INDEX_DELAY_MS);
   }
 
   /** Index the rooms that changed, a batch at a time, letting the page have the device between batches. */
@@ -192,8 +183,8 @@ export class Search {
     if (this.running || !this.loaded) return;
     this.running = true;
     try {
-      while (!this.closed && this.due.size > 0) {
-        const room = this.due.values().next().value as string;
+      while (!this.closed && this.tracked.due.size > 0) {
+        const room = this.tracked.due.values().next().value as string;
         this.indexRoom(room, INDEX_BATCH_MESSAGES);
         this.changed();
         await backgroundTurn();
@@ -209,14 +200,14 @@ export class Search {
    * left.
    */
   private indexRoom(room: string, budget: number): number {
-    const source = this.tracked.get(room)?.source;
+    const source = this.tracked.source(room);
     if (!source || source.isPractice) {
       // A practice is a room but not a conversation: nothing of it is searched.
       if (source) {
         this.index.removeRoom(room);
         this.store.forget(room);
       }
-      this.due.delete(room);
+      this.tracked.due.delete(room);
       return 0;
     }
     const started = performance.now();
@@ -238,7 +229,7 @@ export class Search {
     if (finished) {
       if (!part.complete) part.dirty = true;
       part.complete = true;
-      this.due.delete(room);
+      this.tracked.due.delete(room);
       // Made now, in the background, rather than by the first search that shows this room's messages.
       this.lookup(messages);
     }
@@ -289,7 +280,7 @@ export class Search {
 
   /** After the index is stored: once a build from scratch is complete, say so (and what it cost). */
   private noteBuilt(): void {
-    if (!this.building || this.due.size > 0 || this.progress.phase !== 'ready') return;
+    if (!this.building || this.tracked.due.size > 0 || this.progress.phase !== 'ready') return;
     this.building = false;
     performance.mark(SEARCH_INDEX_BUILT_MARK, { detail: { workMs: this.workMs + this.store.workMs } });
   }

@@ -1,4 +1,5 @@
 import type { RecordStore } from '../sync';
+import { ChangedRooms } from './changedRooms';
 import {
   ConversationSummary,
   RecentTimeline,
@@ -10,10 +11,7 @@ import {
 /** How long after a conversation changes its summary is brought up to date: one rewrite per burst of changes. */
 export const SUMMARY_DELAY_MS = 100;
 
-interface Tracked {
-  conversation: SummarySource;
-  off: () => void;
-}
+type Tracked = SummarySource & { onChange(listener: () => void): () => void };
 
 /**
  * Every conversation's summary, in memory for the list and sealed in the store for the next unlock, with the
@@ -25,9 +23,7 @@ export class SummaryStore {
   private readonly summaries = new Map<string, ConversationSummary>();
   /** What is in the store now, by record id, as JSON: nothing is written twice. */
   private readonly stored = new Map<string, string>();
-  private readonly tracked = new Map<string, Tracked>();
-  private readonly due = new Set<string>();
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly tracked = new ChangedRooms<Tracked>(SUMMARY_DELAY_MS, () => void this.flush());
   private writes: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -63,20 +59,17 @@ export class SummaryStore {
   }
 
   /** Keep a loaded conversation's summary current from now on; brought up to date at once. */
-  track(conversation: SummarySource & { onChange(listener: () => void): () => void }): void {
+  track(conversation: Tracked): void {
     // A conversation that finished loading after the session closed is closing too: nothing true to summarise.
     if (this.closed) return;
-    this.tracked.get(conversation.room)?.off();
-    const off = conversation.onChange(() => this.schedule(conversation.room));
-    this.tracked.set(conversation.room, { conversation, off });
+    this.tracked.follow(conversation);
     this.refresh(conversation.room);
   }
 
   /** Bring every changed conversation's summary up to date now, and wait until it is stored. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    for (const room of [...this.due]) this.refresh(room);
+    this.tracked.cancelTimer();
+    for (const room of [...this.tracked.due]) this.refresh(room);
     return this.writes;
   }
 
@@ -84,8 +77,7 @@ export class SummaryStore {
   close(): Promise<void> {
     this.closed = true;
     const written = this.flush();
-    for (const { off } of this.tracked.values()) off();
-    this.tracked.clear();
+    this.tracked.unfollowAll();
     return written;
   }
 
@@ -94,9 +86,7 @@ export class SummaryStore {
    * conversations list never shows.
    */
   forget(room: string): Promise<void> {
-    this.tracked.get(room)?.off();
-    this.tracked.delete(room);
-    this.due.delete(room);
+    this.tracked.unfollow(room);
     this.summaries.delete(room);
     const ids = [summaryId(room), recentId(room)];
     for (const id of ids) this.stored.delete(id);
@@ -108,19 +98,14 @@ export class SummaryStore {
     return this.writes;
   }
 
-  private schedule(room: string): void {
-    this.due.add(room);
-    this.timer ??= setTimeout(() => void this.flush(), SUMMARY_DELAY_MS);
-  }
-
   private refresh(room: string): void {
-    this.due.delete(room);
-    const tracked = this.tracked.get(room);
-    if (!tracked) return;
-    const summary = summarize(tracked.conversation, this.me);
+    this.tracked.due.delete(room);
+    const conversation = this.tracked.source(room);
+    if (!conversation) return;
+    const summary = summarize(conversation, this.me);
     const entries = [
       { id: summaryId(room), kind: 'summary' as const, value: summary },
-      { id: recentId(room), kind: 'recent' as const, value: recentTimeline(tracked.conversation) },
+      { id: recentId(room), kind: 'recent' as const, value: recentTimeline(conversation) },
     ]
       .map((entry) => ({ ...entry, json: JSON.stringify(entry.value) }))
       .filter((entry) => this.stored.get(entry.id) !== entry.json);
