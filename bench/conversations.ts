@@ -5,14 +5,11 @@
  * bare IndexedDB read of the rows the list is made from, and of the busiest conversation's envelopes.
  */
 import 'fake-indexeddb/auto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { cryptoReady } from '../src/lib/crypto';
-import { restoreOffline, timeBareRead, unlockToList } from './conversations/browser';
+import { onRestoredDevice, timeBareRead, unlockToList } from './conversations/browser';
 import { buildFixture, BIG_CLIENT } from './conversations/fixture';
-import { benchContext, launchBrowser, percentile, ratio, report, startRelay } from './support';
+import { percentile, ratio, report } from './support';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4332);
 const ROOMS = 200;
@@ -96,17 +93,8 @@ async function main(): Promise<void> {
   report('conversations.fixture_build', (performance.now() - buildStart) / 1000, 's');
   report('conversations.rooms', ROOMS, 'conversations');
   report('conversations.envelopes', fixture.envelopes, 'envelopes');
-  const file = join(mkdtempSync(join(tmpdir(), 'hearth-bench-conversations-')), 'backup.hearth');
-  writeFileSync(file, fixture.file);
 
-  const relay = await startRelay(PORT);
-  const browser = await launchBrowser();
-  try {
-    const context = await benchContext(browser, PORT);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error('bench: page error', error.message));
-    await restoreOffline(page, { file, recoveryKey: fixture.recoveryKey, passphrase: PASSPHRASE });
-
+  await onRestoredDevice('conversations', PORT, fixture, PASSPHRASE, async (page) => {
     const toList: number[] = [];
     const clickToList: number[] = [];
     const allLoaded: number[] = [];
@@ -146,10 +134,7 @@ async function main(): Promise<void> {
     report(`reference.idb_read_${BIG_MESSAGES}_message_envelopes_p50`, percentile(bareEnvelopes, 50), 'ms');
     ratio('unlocked_to_list_vs_idb_read', percentile(toList, 50), percentile(bareList, 50));
     ratio(`open_${BIG_MESSAGES}_messages_vs_idb_read`, percentile(first, 50), percentile(bareEnvelopes, 50));
-  } finally {
-    await browser.close();
-    relay.stop();
-  }
+  });
 }
 
 await main();

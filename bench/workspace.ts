@@ -6,14 +6,11 @@
  * from, and a linear `String.includes` scan over all 100,000 texts held in memory.
  */
 import 'fake-indexeddb/auto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { cryptoReady } from '../src/lib/crypto';
-import { restoreOffline, timeBareRead, unlockToList } from './conversations/browser';
+import { onRestoredDevice, timeBareRead, unlockToList } from './conversations/browser';
 import { buildFixture } from './conversations/fixture';
-import { benchContext, launchBrowser, percentile, ratio, report, startRelay } from './support';
+import { percentile, ratio, report } from './support';
 import { MessageWriter, workspaceQueries } from './workspace/messages';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4333);
@@ -156,17 +153,9 @@ async function main(): Promise<void> {
   report('workspace.fixture_build', (performance.now() - buildStart) / 1000, 's');
   report('workspace.messages', writer.written.length, 'messages');
   report('workspace.envelopes', fixture.envelopes, 'envelopes');
-  const file = join(mkdtempSync(join(tmpdir(), 'hearth-bench-workspace-')), 'backup.hearth');
-  writeFileSync(file, fixture.file);
   const queries = workspaceQueries(writer);
 
-  const relay = await startRelay(PORT);
-  const browser = await launchBrowser();
-  try {
-    const context = await benchContext(browser, PORT);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error('bench: page error', error.message));
-    await restoreOffline(page, { file, recoveryKey: fixture.recoveryKey, passphrase: PASSPHRASE });
+  await onRestoredDevice('workspace', PORT, fixture, PASSPHRASE, async (page) => {
     await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, BUILT_MARK, {
       timeout: LONG,
     });
@@ -243,10 +232,7 @@ async function main(): Promise<void> {
     ratio('search_vs_scan_p50', percentile(searches, 50), percentile(scans, 50));
     ratio('search_vs_scan_p99', percentile(searches, 99), percentile(scans, 99));
     ratio('search_in_page_vs_scan_p50', percentile(searchesDom, 50), percentile(scans, 50));
-  } finally {
-    await browser.close();
-    relay.stop();
-  }
+  });
 }
 
 await main();

@@ -2,9 +2,42 @@
  * What the benchmarks that start from a restored device do in the browser: restore a backup offline, unlock and time
  * until the conversations list is on screen, and read the app's IndexedDB bare, as a reference.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { benchContext, launchBrowser, startRelay } from '../support';
+import type { Fixture } from './fixture';
 
 const LONG = 300_000;
+
+/**
+ * Start the relay on `port` and Chromium, restore the fixture's backup on a fresh device, offline, and run
+ * `measure` on its page; the browser and the relay are stopped after it, whatever happens.
+ */
+export async function onRestoredDevice(
+  bench: string,
+  port: number,
+  fixture: Pick<Fixture, 'file' | 'recoveryKey'>,
+  passphrase: string,
+  measure: (page: Page) => Promise<void>,
+): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), `hearth-bench-${bench}-`)), 'backup.hearth');
+  writeFileSync(file, fixture.file);
+
+  const relay = await startRelay(port);
+  const browser = await launchBrowser();
+  try {
+    const context = await benchContext(browser, port);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('bench: page error', error.message));
+    await restoreOffline(page, { file, recoveryKey: fixture.recoveryKey, passphrase });
+    await measure(page);
+  } finally {
+    await browser.close();
+    relay.stop();
+  }
+}
 
 /** Restore a backup on a fresh device, offline, and wait until every conversation has been opened once. */
 export async function restoreOffline(
