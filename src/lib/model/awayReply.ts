@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
 import { z } from 'zod';
+import { DOC_ROOT } from '../protocol/documentRoots';
 import { isOpen, lastClosing, nextOpening } from './officeHours';
 import { HexKey, Timestamp, type MessageEntry, type PersonEntry } from './schemas';
 import { dateKey, localTime } from './zonedTime';
@@ -13,7 +14,7 @@ import { dateKey, localTime } from './zonedTime';
  * devices that still raced both write the day's key; Yjs keeps one value for it on every device, and only the message
  * that value names is shown (`shownAway`).
  */
-export const AWAY_MAP = 'away';
+export const AWAY_MAP = DOC_ROOT.away;
 
 const AwayEntry = z.object({
   id: z.string().min(8).max(64),

@@ -14,6 +14,7 @@ import {
 } from '../sync';
 import { fromHex, toHex } from '../protocol/hex';
 import { MAX_KEPT_SESSIONS, MAX_NAME_CHARS, MAX_TOPIC_CHARS } from '../protocol/limits';
+import { DOC_ROOT } from '../protocol/documentRoots';
 import { AWAY_MAP, awayReplyDue, shownAway } from './awayReply';
 import { validateMessage } from './errors';
 import {
@@ -269,7 +270,7 @@ export class Conversation {
    * A room learnt of by ROOM_LIST waits for its log (to know who is in it) and its key.
    */
   private async introduceWhenReady(): Promise<void> {
-    if (this.introducePending || this.doc.getMap('people').has(this.me) || this.sync.epoch < 0) return;
+    if (this.introducePending || this.doc.getMap(DOC_ROOT.people).has(this.me) || this.sync.epoch < 0) return;
     if (!this.isMember) return;
     const { nickname, inviteSecrets, creator } = this.currentRecord;
     const fromInvite = inviteSecrets.length > 0 || creator === toBase64Url(this.keyring.identity.signPublic);
@@ -325,7 +326,7 @@ export class Conversation {
    * conversation from before managers, the one its therapist set.
    */
   get topic(): string {
-    const entry = topicOf(this.doc.getArray('topics').toArray(), this.membership.state);
+    const entry = topicOf(this.doc.getArray(DOC_ROOT.topics).toArray(), this.membership.state);
     if (entry) return entry.topic;
     const topic = this.doc.getMap('meta').get('topic');
     return typeof topic === 'string' ? topic : '';
@@ -455,8 +456,8 @@ export class Conversation {
       throw new MembershipError('invalid_nickname', `A nickname has 1 to ${MAX_NAME_CHARS} characters.`);
     }
     await this.patchRecord((r) => ({ ...r, nickname }));
-    if (this.doc.getMap('people').has(this.me))
-      await this.commit(() => this.doc.getMap('people').set(this.me, this.selfEntry()));
+    if (this.doc.getMap(DOC_ROOT.people).has(this.me))
+      await this.commit(() => this.doc.getMap(DOC_ROOT.people).set(this.me, this.selfEntry()));
     else await this.introduceWhenReady();
   }
 
@@ -480,7 +481,7 @@ export class Conversation {
       at: Date.now(),
       index: Math.max(this.membership.state.length, 1),
     };
-    await this.commit(() => this.doc.getArray('topics').push([entry]));
+    await this.commit(() => this.doc.getArray(DOC_ROOT.topics).push([entry]));
   }
 
   /** Add one of this person's contacts (manager only). Pending until the relay has it; works offline. */
@@ -672,7 +673,7 @@ export class Conversation {
     const out = new Map<string, PersonEntry>();
     const { inviter, creator } = this.record;
     if (inviter) out.set(toHex(fromBase64Url(creator)), inviter);
-    this.doc.getMap('people').forEach((value, key) => {
+    this.doc.getMap(DOC_ROOT.people).forEach((value, key) => {
       const parsed = PersonEntry.safeParse(value);
       if (parsed.success) out.set(key, parsed.data);
     });
@@ -725,7 +726,7 @@ export class Conversation {
     const sources = this.nameSources();
     const name = (key: string | undefined) => (key === undefined ? 'Someone' : nameOf(sources, key));
     const out: AuditView[] = [];
-    for (const value of this.doc.getArray('audit').toArray()) {
+    for (const value of this.doc.getArray(DOC_ROOT.audit).toArray()) {
       const parsed = AuditEntry.safeParse(value);
       if (!parsed.success) continue;
       const e = parsed.data;
@@ -764,7 +765,7 @@ export class Conversation {
         ),
       });
     }
-    for (const [i, entry] of topicChanges(this.doc.getArray('topics').toArray(), state).entries()) {
+    for (const [i, entry] of topicChanges(this.doc.getArray(DOC_ROOT.topics).toArray(), state).entries()) {
       out.push({
         id: `topic-${i}-${entry.at}`,
         kind: 'topic',
@@ -790,7 +791,7 @@ export class Conversation {
   }
 
   private countSessions(now: number, kept: readonly MessagingSessionEntry[] = []): MessagingSessionEntry[] {
-    return countedSessions(this.doc.getArray('sessions').toArray(), this.mayStartSession(), now, kept);
+    return countedSessions(this.doc.getArray(DOC_ROOT.sessions).toArray(), this.mayStartSession(), now, kept);
   }
 
   /**
@@ -868,13 +869,13 @@ export class Conversation {
       );
     }
     const entry = { id: crypto.randomUUID(), by: this.me, at: now, minutes };
-    await this.commit(() => this.doc.getArray('sessions').push([entry]));
+    await this.commit(() => this.doc.getArray(DOC_ROOT.sessions).push([entry]));
   }
 
   /** Add a line to the audit trail (sent encrypted like a message). */
   async recordAudit(kind: AuditEntry['kind'], subject?: string): Promise<void> {
     const entry = this.auditEntry(kind, subject);
-    await this.commit(() => this.doc.getArray('audit').push([entry]));
+    await this.commit(() => this.doc.getArray(DOC_ROOT.audit).push([entry]));
   }
 
   private auditEntry(kind: AuditEntry['kind'], subject?: string): AuditEntry {
@@ -964,7 +965,7 @@ export class Conversation {
     const entry: MessageEntry = { id, by: this.me, n, text: body, at: Date.now() };
     this.saving.add(id);
     try {
-      await this.commit(() => this.doc.getArray('messages').push([entry]), id);
+      await this.commit(() => this.doc.getArray(DOC_ROOT.messages).push([entry]), id);
     } catch (error) {
       // Not in the outbox, so it will never be sent: say so on the message rather than let it pass as sent.
       this.statusCache.set(id, { state: 'failed', reason: 'not_saved' });
@@ -985,7 +986,7 @@ export class Conversation {
   private entries(): MessageEntry[] {
     if (this.entriesCache) return this.entriesCache;
     const out: MessageEntry[] = [];
-    for (const value of this.doc.getArray('messages').toArray()) {
+    for (const value of this.doc.getArray(DOC_ROOT.messages).toArray()) {
       if (typeof value !== 'object' || value === null) continue;
       let entry = this.parsed.get(value);
       if (entry === undefined) {
@@ -1000,14 +1001,14 @@ export class Conversation {
   }
 
   private receiptsOf(reader: string): ReceiptEntry {
-    const parsed = ReceiptEntry.safeParse(this.doc.getMap('receipts').get(reader));
+    const parsed = ReceiptEntry.safeParse(this.doc.getMap(DOC_ROOT.receipts).get(reader));
     return parsed.success ? parsed.data : {};
   }
 
   /** The furthest any other device has confirmed for this device's messages. */
   private highestReceipt(kind: 'delivered' | 'read'): number {
     let best = 0;
-    this.doc.getMap('receipts').forEach((value, reader) => {
+    this.doc.getMap(DOC_ROOT.receipts).forEach((value, reader) => {
       if (reader === this.me) return;
       const parsed = ReceiptEntry.safeParse(value);
       if (parsed.success) best = Math.max(best, parsed.data[this.me]?.[kind] ?? 0);
@@ -1042,12 +1043,12 @@ export class Conversation {
    */
   async refreshIntroduction(profile: Profile): Promise<void> {
     this.profile = profile;
-    const people = this.doc.getMap('people');
+    const people = this.doc.getMap(DOC_ROOT.people);
     if (!people.has(this.me) || !this.isMember) return;
     const current = PersonEntry.safeParse(people.get(this.me));
     const next = this.selfEntry(true);
     if (current.success && JSON.stringify(current.data) === JSON.stringify(PersonEntry.parse(next))) return;
-    await this.commit(() => this.doc.getMap('people').set(this.me, next));
+    await this.commit(() => this.doc.getMap(DOC_ROOT.people).set(this.me, next));
   }
 
   /**
@@ -1070,7 +1071,7 @@ export class Conversation {
     try {
       await this.commit(() => {
         away.set(due.day, { id, by: this.me, at: now });
-        this.doc.getArray('messages').push([entry]);
+        this.doc.getArray(DOC_ROOT.messages).push([entry]);
       }, id);
     } finally {
       this.saving.delete(id);
@@ -1082,10 +1083,10 @@ export class Conversation {
     const person = this.selfEntry();
     const started = toHex(fromBase64Url(this.currentRecord.creator)) === this.me;
     await this.commit(() => {
-      this.doc.getMap('people').set(this.me, person);
+      this.doc.getMap(DOC_ROOT.people).set(this.me, person);
       const trail = [this.auditEntry(started ? 'created' : 'joined')];
       if (replaces) trail.push(this.auditEntry('key-changed', replaces));
-      this.doc.getArray('audit').push(trail);
+      this.doc.getArray(DOC_ROOT.audit).push(trail);
       if (this.profile.role === 'therapist' && !this.topic && !this.membership.hasLog && !this.isPractice) {
         this.doc.getMap('meta').set('topic', `Messages with ${this.profile.name}`);
       }
@@ -1138,7 +1139,7 @@ export class Conversation {
       }
     }
     this.pendingRead = false;
-    if (changed) await this.commit(() => this.doc.getMap('receipts').set(this.me, next));
+    if (changed) await this.commit(() => this.doc.getMap(DOC_ROOT.receipts).set(this.me, next));
   }
 
   /** A local change, durably queued, then shown. */

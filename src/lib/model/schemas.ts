@@ -207,8 +207,9 @@ export const AUDIT_KINDS = [
 
 /**
  * One line of the conversation's audit trail: who did what, to whom, when. Part of the encrypted document, so it
- * is as private as the messages and every participant's device holds the same trail. `by` is the key of the device
- * that wrote it (the envelope's verified author); `subject` the key it concerns, when another.
+ * is as private as the messages and every participant's device holds the same trail. `by` is the identity key of
+ * the person who wrote it (the person the envelope's verified author acts for, checked by sync/entryAuthorship.ts);
+ * `subject` the key it concerns, when another.
  */
 export const AuditEntry = z.object({
   id: z.string().min(8).max(64),

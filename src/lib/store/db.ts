@@ -55,7 +55,8 @@ export interface EnvelopeRow {
   author: string;
   bytes: Uint8Array;
   /**
-   * Why this envelope was refused (bad signature, replay, unknown author...), or null when it was accepted.
+   * Why this envelope was refused (bad signature, replay, unknown author, `forged_author` for entries in someone
+   * else's name...), or null when it was accepted.
    * Refused envelopes keep their seq so sync moves past them, and are never applied.
    */
   rejected: string | null;

@@ -7,6 +7,7 @@ import { backgroundTurn } from './backgroundTurn';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
+import { EntryAuthorship, entryAuthorship } from './entryAuthorship';
 import { verifiedClaimers, verifiedMembers, type RoomTrust } from './memberTrust';
 import { isStuck, REPAIR_MAP, repairRequest, repairResponse } from './repair';
 import type { RelayConnection } from './relayConnection';
@@ -95,6 +96,8 @@ const MEMBERSHIP_RETRY_DELAY_MS = 1_000;
 export class RoomSync {
   readonly roomHex: string;
   private readonly opts: RoomSyncOptions;
+  /** The person this device acts for: the name its entries are written in. */
+  private readonly identityHex: string;
   /** Hex signing keys of the member identities this device verified (by invite, or named in the membership log). */
   private members = new Set<string>();
   /** The relay's last member and device lists for the room (re-verified when the membership log changes). */
@@ -135,6 +138,7 @@ export class RoomSync {
   constructor(opts: RoomSyncOptions) {
     this.opts = opts;
     this.roomHex = toHex(opts.room);
+    this.identityHex = toHex(opts.keyring.identity.signPublic);
     this.members = new Set([
       toHex(opts.trust.creator),
       toHex(opts.keyring.identity.signPublic),
@@ -595,12 +599,14 @@ export class RoomSync {
     let rejectedReason: string | null = null;
     const changes: StatusChange[] = [];
     let awaitingMembers = false;
+    // The page is applied at once after the loop: each envelope is checked against the ones accepted before it.
+    const authorship = new EntryAuthorship(this.opts.doc);
     await db.transaction('rw', [db.envelopes, db.cursors, db.outbox, db.statuses], async () => {
       const cursor = (await db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
       if (this.dropPagesPastCursor && deliveries.length > 0 && deliveries[0].seq > cursor.seq + 1) return;
       for (const delivery of deliveries) {
         if (await db.envelopes.get([this.roomHex, delivery.seq])) continue;
-        const outcome = await this.check(delivery, cursor);
+        const outcome = await this.check(delivery, cursor, authorship);
         if (outcome.kind === 'own') {
           if (outcome.change) changes.push(outcome.change);
           continue;
@@ -662,7 +668,9 @@ export class RoomSync {
       if (requester === me || typeof request !== 'string' || this.answeredRepairs.has(request)) return;
       this.answeredRepairs.add(request);
       const update = repairResponse(doc, request);
-      if (update) void this.enqueue(update, null);
+      // Only what this person wrote: others' entries in this device's update would be refused as forged. The
+      // devices of whoever wrote the rest answer for it.
+      if (update && entryAuthorship(doc, update, this.identityHex) === 'ok') void this.enqueue(update, null);
     });
   }
 
@@ -670,6 +678,7 @@ export class RoomSync {
   private async check(
     delivery: Delivery,
     cursor: CursorRow,
+    authorship: EntryAuthorship,
   ): Promise<
     { kind: 'own'; change: StatusChange | null } | { kind: 'row'; row: EnvelopeRow; update: Uint8Array }
   > {
@@ -711,6 +720,9 @@ export class RoomSync {
     if (!opened.ok) return refuse(opened.reason);
     const lastClock = cursor.authors[author] ?? 0;
     if (header.clock <= lastClock) return refuse('replayed');
+    // Last, so that an update that passes is one that is applied: later ones in the page may build on it.
+    const verdict = authorship.check(opened.update, standing.identity);
+    if (verdict !== 'ok') return refuse(verdict);
     cursor.authors[author] = header.clock;
     return { kind: 'row', row: { ...base, id, author, rejected: null }, update: opened.update };
   }
@@ -810,11 +822,15 @@ export class RoomSync {
         .filter((row) => row.rejected === 'unknown_epoch')
         .toArray();
       const opened: Uint8Array[] = [];
+      const authorship = new EntryAuthorship(this.opts.doc);
       for (const row of rows.sort((a, b) => a.seq - b.seq)) {
         const result = openUpdate(row.bytes, (epoch) => this.opts.keys.get(epoch));
         if (!result.ok) continue;
-        await db.envelopes.put({ ...row, rejected: null });
-        opened.push(result.update);
+        const standing = authorStanding(row.author, row.seq, this.members, this.devices);
+        if (!standing.ok) continue;
+        const verdict = authorship.check(result.update, standing.identity);
+        await db.envelopes.put({ ...row, rejected: verdict === 'ok' ? null : verdict });
+        if (verdict === 'ok') opened.push(result.update);
       }
       return opened;
     });
