@@ -48,6 +48,7 @@ export {
   OfficeHoursError,
   officeHoursFromForm,
   officeHoursToForm,
+  withBreak,
   type OfficeHoursForm,
 } from './officeHoursForm';
 export { WEEK_ORDER, WEEKDAY_NAMES } from './week';

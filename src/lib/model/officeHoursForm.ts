@@ -6,6 +6,7 @@ import { deviceTimeZone, isTimeZone } from './zonedTime';
 export type OfficeHoursProblem =
   | 'missing_time'
   | 'closes_before_opens'
+  | 'break_overlaps'
   | 'no_days'
   | 'invalid_zone'
   | 'invalid_amount'
@@ -25,12 +26,23 @@ export class OfficeHoursError extends Error {
   }
 }
 
-/** One day of the settings form: open or not, and its times as `<input type="time">` gives them ("09:00"). */
-export interface OfficeDayForm {
-  open: boolean;
+/** A stretch of a day as `<input type="time">` gives its times ("09:00"). */
+export interface OfficeStretchForm {
   from: string;
   to: string;
 }
+
+/**
+ * One day of the settings form: open or not, its first stretch, and `after`, the stretch after a break, when it has
+ * one (at most `MAX_FORM_STRETCHES_PER_DAY` stretches a day).
+ */
+export interface OfficeDayForm extends OfficeStretchForm {
+  open: boolean;
+  after: OfficeStretchForm | null;
+}
+
+/** Stretches a day the form edits: a morning, and an afternoon after a break. */
+export const MAX_FORM_STRETCHES_PER_DAY = 2;
 
 /** What the office hours settings hold while a therapist edits them. `days[0]` is Sunday, as in `OfficeHours`. */
 export interface OfficeHoursForm {
@@ -51,15 +63,34 @@ function minutes(time: string): number | null {
 /** "HH:MM" for `<input type="time">`; closing at midnight (1440) is "00:00", as the form reads it back. */
 const timeInput = (minute: number) => clock(minute % 1440);
 
+const stretch = (interval: { start: number; end: number }): OfficeStretchForm => ({
+  from: timeInput(interval.start),
+  to: timeInput(interval.end),
+});
+
+/** A saved day in the form: closed, one stretch, or two with a break between. */
+function dayToForm(day: OfficeHours['week'][number]): OfficeDayForm {
+  if (day.length === 0) return { open: false, from: '09:00', to: '17:00', after: null };
+  if (day.length === MAX_FORM_STRETCHES_PER_DAY)
+    return { open: true, ...stretch(day[0]), after: stretch(day[1]) };
+  // One stretch, or more than the form edits (saved elsewhere): from the first opening to the last close.
+  return { open: true, ...stretch({ start: day[0].start, end: day[day.length - 1].end }), after: null };
+}
+
 /**
- * The form for saved hours, or the usual Monday to Friday, 09:00 to 17:00, in this device's zone. The form holds one
- * stretch a day: a day saved with a break (by another version, or a peer) is shown, and saved again, as one stretch
- * from its first opening to its last close; the form's hint says so.
+ * The form for saved hours, or the usual Monday to Friday, 09:00 to 17:00, in this device's zone. The form holds up
+ * to two stretches a day (a break between them); a day saved with more (by another version, or a peer) is shown, and
+ * saved again, as one stretch from its first opening to its last close; the form's hint says so.
  */
 export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursForm {
   if (!hours) {
     return {
-      days: WEEKDAY_NAMES.map((_, day) => ({ open: day >= 1 && day <= 5, from: '09:00', to: '17:00' })),
+      days: WEEKDAY_NAMES.map((_, day) => ({
+        open: day >= 1 && day <= 5,
+        from: '09:00',
+        to: '17:00',
+        after: null,
+      })),
       timeZone: deviceTimeZone(),
       amount: '1',
       unit: 'days',
@@ -67,11 +98,7 @@ export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursFo
     };
   }
   return {
-    days: hours.week.map((day) => ({
-      open: day.length > 0,
-      from: day.length > 0 ? timeInput(day[0].start) : '09:00',
-      to: day.length > 0 ? timeInput(day[day.length - 1].end) : '17:00',
-    })),
+    days: hours.week.map(dayToForm),
     timeZone: hours.timeZone,
     amount: String(hours.replyWithin.amount),
     unit: hours.replyWithin.unit,
@@ -79,29 +106,64 @@ export function officeHoursToForm(hours: OfficeHours | undefined): OfficeHoursFo
   };
 }
 
+const LUNCH = { start: 12 * 60, end: 13 * 60 };
+
+/**
+ * The day with a break added: a lunch hour (12:00 to 13:00) when its hours span one, otherwise an afternoon stretch
+ * with empty times for the therapist to fill in.
+ */
+export function withBreak(day: OfficeDayForm): OfficeDayForm {
+  const start = minutes(day.from);
+  const end = minutes(day.to);
+  if (start !== null && end !== null && start < LUNCH.start && (end === 0 ? 1440 : end) > LUNCH.end) {
+    return { ...day, to: clock(LUNCH.start), after: { from: clock(LUNCH.end), to: day.to } };
+  }
+  return { ...day, after: { from: '', to: '' } };
+}
+
+/** A stretch in minutes, or `OfficeHoursError` naming its input (`prefix` is "day-1" or "day-1-after"). */
+function stretchFromForm(
+  times: OfficeStretchForm,
+  prefix: string,
+  name: string,
+  which: string,
+): { start: number; end: number } {
+  const start = minutes(times.from);
+  const end = minutes(times.to);
+  if (start === null || end === null) {
+    throw new OfficeHoursError(
+      'missing_time',
+      `Enter an opening and a closing time for ${name}${which}.`,
+      start === null ? `${prefix}-from` : `${prefix}-to`,
+    );
+  }
+  const close = end === 0 ? 1440 : end;
+  if (close <= start) {
+    throw new OfficeHoursError(
+      'closes_before_opens',
+      `On ${name}${which}, the closing time must be after the opening time.`,
+      `${prefix}-to`,
+    );
+  }
+  return { start, end: close };
+}
+
 /** Office hours from the form, or `OfficeHoursError` saying what to fix. A closing time of 00:00 is midnight. */
 export function officeHoursFromForm(form: OfficeHoursForm): OfficeHours {
   const week = form.days.map((day, i) => {
     if (!day.open) return [];
-    const start = minutes(day.from);
-    const end = minutes(day.to);
     const name = WEEKDAY_NAMES[i];
-    if (start === null || end === null) {
+    const first = stretchFromForm(day, `day-${i}`, name, day.after ? ' before the break' : '');
+    if (!day.after) return [first];
+    const second = stretchFromForm(day.after, `day-${i}-after`, name, ' after the break');
+    if (second.start <= first.end) {
       throw new OfficeHoursError(
-        'missing_time',
-        `Enter an opening and a closing time for ${name}.`,
-        start === null ? `day-${i}-from` : `day-${i}-to`,
+        'break_overlaps',
+        `On ${name}, the hours after the break must start after ${clock(first.end % 1440)}, when the hours before it end.`,
+        `day-${i}-after-from`,
       );
     }
-    const close = end === 0 ? 1440 : end;
-    if (close <= start) {
-      throw new OfficeHoursError(
-        'closes_before_opens',
-        `On ${name}, the closing time must be after the opening time.`,
-        `day-${i}-to`,
-      );
-    }
-    return [{ start, end: close }];
+    return [first, second];
   });
   if (week.every((day) => day.length === 0)) {
     throw new OfficeHoursError('no_days', 'Choose at least one day with office hours.', 'day-1');

@@ -6,6 +6,7 @@ import {
   officeHoursToForm,
   timeZoneChoices,
   type OfficeHoursForm,
+  withBreak,
 } from '$lib/model';
 import { app } from './app.svelte';
 import { handleError } from './handleError';
@@ -36,6 +37,15 @@ export class OfficeHoursSettingsState {
   describedBy(field: string, hint?: string): string | undefined {
     const ids = [hint, this.invalid(field) ? OFFICE_HOURS_ERROR_ID : undefined].filter(Boolean);
     return ids.length > 0 ? ids.join(' ') : undefined;
+  }
+
+  /** Give an open day a break (a lunch hour, when its hours span one), to be adjusted. */
+  addBreak(day: number): void {
+    this.form.days[day] = withBreak(this.form.days[day]);
+  }
+
+  removeBreak(day: number): void {
+    this.form.days[day].after = null;
   }
 
   async save(): Promise<void> {
