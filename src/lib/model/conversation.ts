@@ -1019,13 +1019,13 @@ export class Conversation {
   /**
    * What this person says about themselves in `people`: their name, or the nickname they chose here, and a
    * therapist's office hours. Hours already published here stand, with their reply promise, unless this device is
-   * saving new ones (`savingHours`): a linked device's profile may hold none, or older ones than another device
-   * published since.
+   * saving new ones, or clearing them (`savingHours`): a linked device's profile may hold none, or older ones than
+   * another device published since.
    */
   private selfEntry(savingHours = false): PersonEntry {
     const { replaces, nickname } = this.currentRecord;
     const entry = this.people().get(this.me);
-    const published = entry?.hours && !(savingHours && this.profile.hours) ? entry : undefined;
+    const published = entry?.hours && !savingHours ? entry : undefined;
     const hours = published?.hours ?? this.profile.hours;
     return {
       name: nickname ?? this.profile.name,
@@ -1038,7 +1038,7 @@ export class Conversation {
   }
 
   /**
-   * Take up a changed profile (new office hours): rewrite this person's introduction, if they have made it here and it
+   * Take up a changed profile (new office hours, or none): rewrite this person's introduction, if they have made it here and it
    * now says something else. Queued like a message.
    */
   async refreshIntroduction(profile: Profile): Promise<void> {

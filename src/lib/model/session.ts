@@ -167,6 +167,25 @@ export class Session {
       hours: parsed.data,
       replyPromise: describePromise(parsed.data),
     });
+    await this.publishProfile(next);
+  }
+
+  /**
+   * Take a therapist's office hours down: the profile is sealed without them (its reply promise stays as last worded,
+   * "within 1 working day"), and this person's introduction in every conversation is rewritten without them, as
+   * `saveOfficeHours` does, so clients see the plain reply promise again. Nothing happens when none are set.
+   */
+  async clearOfficeHours(): Promise<void> {
+    if (this.profile.role !== 'therapist') {
+      throw new OfficeHoursError('not_a_professional', 'Office hours are for professionals’ accounts.');
+    }
+    if (!this.profile.hours) return;
+    const { hours: _cleared, ...rest } = this.profile;
+    await this.publishProfile(Profile.parse(rest));
+  }
+
+  /** Seal a profile whose office hours changed, then rewrite this person's introduction in every conversation. */
+  private async publishProfile(next: Profile): Promise<void> {
     await this.records.put('profile', 'profile', next);
     this.currentProfile = next;
     this.introductionsChanged = true;

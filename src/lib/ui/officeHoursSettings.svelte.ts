@@ -27,6 +27,11 @@ export class OfficeHoursSettingsState {
   saved = $state('');
   saving = $state(false);
   readonly zones: string[] = timeZoneChoices(this.form.timeZone);
+  /** True while office hours are saved, so they can be removed. */
+  readonly hasHours = $derived.by(() => {
+    void app.revision;
+    return app.session?.profile.hours !== undefined;
+  });
 
   /** True for the control the error is about. */
   invalid(field: string): boolean {
@@ -46,6 +51,25 @@ export class OfficeHoursSettingsState {
 
   removeBreak(day: number): void {
     this.form.days[day].after = null;
+  }
+
+  /** Take the office hours down everywhere; the form keeps what it holds, to save again. */
+  async clear(): Promise<void> {
+    const session = app.session;
+    if (!session || this.saving) return;
+    this.error = '';
+    this.errorField = null;
+    this.saved = '';
+    this.saving = true;
+    try {
+      await session.clearOfficeHours();
+      const promise = session.profile.replyPromise;
+      this.saved = `Office hours removed. Your clients see ${promise ? `that you usually reply ${promise}` : 'no office hours'} instead.`;
+    } catch (e) {
+      this.error = handleError(e, 'office-hours');
+    } finally {
+      this.saving = false;
+    }
   }
 
   async save(): Promise<void> {

@@ -82,6 +82,30 @@ describe('office hours between a therapist and a client', () => {
     expect(Y.encodeStateVector(conversation(ana, room).doc)).toEqual(before);
   });
 
+  it('come down when cleared: the sealed profile and the client’s copy of the introduction lose them', async () => {
+    const { ana, ben, room } = await ourConversation();
+    await ana.session.saveOfficeHours(closedNow());
+    await until(
+      'Ben reads Ana’s hours',
+      () => conversation(ben, room).people().get(ana.key)?.hours !== undefined,
+    );
+
+    await ana.session.clearOfficeHours();
+    expect(ana.session.profile.hours).toBeUndefined();
+    const stored = await new RecordStore(ana.db, ana.keyring.storageKey).get('profile', Profile);
+    expect(stored).toBeDefined();
+    expect(stored?.hours).toBeUndefined();
+    expect(conversation(ana, room).people().get(ana.key)?.hours).toBeUndefined();
+    await until(
+      'Ben’s copy of Ana’s introduction loses the hours',
+      () => conversation(ben, room).people().get(ana.key)?.hours === undefined,
+    );
+    const published = conversation(ben, room).people().get(ana.key);
+    expect(published).toMatchObject({ name: 'Dr. Ana Reyes', replyPromise: 'within 2 working days' });
+    expect(published).not.toHaveProperty('hours');
+    await expect(ben.session.clearOfficeHours()).rejects.toMatchObject({ code: 'not_a_professional' });
+  });
+
   it('are refused for a client, and when they do not parse, before anything changes', async () => {
     const { ben } = await ourConversation();
     await expect(ben.session.saveOfficeHours(closedNow())).rejects.toBeInstanceOf(OfficeHoursError);
