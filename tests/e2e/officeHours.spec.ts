@@ -168,3 +168,40 @@ test('@workspace a client gets gentle, dismissible hints for a long message and 
   await expect(message(client, 'Three.')).toBeVisible();
   await expect(therapist.getByTestId('message-burst-hint')).toBeEmpty();
 });
+
+test('@workspace a therapist gives Monday a break, then removes their office hours; the client’s header follows', async ({
+  browser,
+}) => {
+  const { therapist, client } = await fridayEvening(browser);
+  await openSettings(therapist);
+  await therapist.getByRole('button', { name: 'Add a break on Monday' }).click();
+  const afterFrom = therapist.getByRole('textbox', { name: 'Monday, after the break, from', exact: true });
+  await expect(afterFrom).toBeFocused();
+  await therapist.getByRole('textbox', { name: 'Monday to', exact: true }).fill('12:30');
+  await afterFrom.fill('12:00');
+  await therapist.getByRole('button', { name: 'Save office hours' }).click();
+  const overlap =
+    'On Monday, the hours after the break must start after 12:30, when the hours before it end.';
+  await expect(afterFrom).toBeFocused();
+  await expect(afterFrom).toHaveAttribute('aria-invalid', 'true');
+  await expect(afterFrom).toHaveAccessibleDescription(overlap);
+  await afterFrom.fill('13:30');
+  await therapist.getByRole('button', { name: 'Save office hours' }).click();
+  await expect(therapist.getByRole('status').filter({ hasText: 'Office hours saved' })).toContainText(
+    'Mon 09:00–12:30 and 13:30–17:00; Tue–Fri 09:00–17:00',
+  );
+  await expectAccessible(therapist);
+  await expect(client.getByTestId('office-hours')).toContainText(
+    'Office hours: Mon 09:00–12:30 and 13:30–17:00; Tue–Fri 09:00–17:00',
+  );
+
+  await therapist.getByRole('button', { name: 'Remove office hours' }).click();
+  await therapist.getByRole('dialog').getByRole('button', { name: 'Remove office hours' }).click();
+  await expect(therapist.getByRole('status').filter({ hasText: 'Office hours removed' })).toBeVisible();
+  await expect(therapist.getByRole('button', { name: 'Save office hours' })).toBeFocused();
+  await expect(therapist.getByRole('button', { name: 'Remove office hours' })).toHaveCount(0);
+  await expect(client.getByTestId('office-hours')).toHaveCount(0);
+  await expect(client.getByTestId('not-for-emergencies')).toContainText(
+    `${THERAPIST} usually replies within 1 working day.`,
+  );
+});
