@@ -1,17 +1,13 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
-import * as Y from 'yjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady, newSymmetricKey } from '$lib/crypto';
 import type { LogEntry } from '$lib/protocol/frames';
 import { fromHex, toHex } from '$lib/protocol/hex';
-import { HearthDb } from '$lib/store/db';
-import { firstDeviceKeyring } from '$lib/sync/keyring';
 import { emptyMembership } from '$lib/sync/membership';
-import { RoomMembership } from '$lib/sync/roomMembership';
-import { RoomSync } from '$lib/sync/roomSync';
+import { creatorRoom } from '../support/creatorRoom';
 import { applied, entryOn, identity } from '../support/membershipLog';
-import { scriptedConnection, sealedMessage, settle } from '../support/scriptedRelay';
+import { sealedMessage, settle } from '../support/scriptedRelay';
 
 describe('envelopes from someone who left the conversation', () => {
   const dbName = `test-${crypto.randomUUID()}`;
@@ -46,35 +42,7 @@ describe('envelopes from someone who left the conversation', () => {
     const byBen = (clock: number, text: string) =>
       sealedMessage({ room, author: ben, epoch: 1, roomKey: keys.get(1)!, clock, text });
 
-    const keyring = firstDeviceKeyring(ana, newSymmetricKey());
-    const db = new HearthDb(dbName);
-    const { connection, socket } = scriptedConnection(keyring);
-    const doc = new Y.Doc();
-    const membership = new RoomMembership({
-      connection,
-      keyring,
-      room,
-      creator: ana.signPublic,
-      keys,
-      log: [],
-      pending: [],
-      store: { saveLog: async () => {}, savePending: async () => {}, saveKeys: async () => {} },
-    });
-    const sync = new RoomSync({
-      db,
-      connection,
-      keyring,
-      room,
-      keys,
-      trust: { creator: ana.signPublic, inviteSecrets: [] },
-      doc,
-      membership,
-    });
-    membership.attach(sync);
-    await sync.load();
-    membership.start();
-    sync.start();
-    socket.receive({ type: 'ready' });
+    const { db, doc, socket, membership, close } = await creatorRoom(dbName, ana, room, keys);
     const member = (who: typeof ana) => ({
       signPublic: who.signPublic,
       boxPublic: who.boxPublic,
@@ -101,10 +69,6 @@ describe('envelopes from someone who left the conversation', () => {
     expect(doc.getArray('messages').toArray()).toEqual(['while he belonged']);
     expect(membership.state.departed.get(toHex(ben.signPublic))).toBe('removed');
     expect(fromHex(membership.state.manager!)).toEqual(ana.signPublic);
-    membership.stop();
-    sync.stop();
-    connection.stop();
-    doc.destroy();
-    db.close();
+    close();
   });
 });

@@ -5,14 +5,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoReady, newSymmetricKey } from '$lib/crypto';
 import type { LogEntry } from '$lib/protocol/frames';
 import { toHex } from '$lib/protocol/hex';
-import { HearthDb } from '$lib/store/db';
 import { sealUpdate } from '$lib/sync/envelopeSeal';
-import { firstDeviceKeyring } from '$lib/sync/keyring';
 import { emptyMembership } from '$lib/sync/membership';
-import { RoomMembership } from '$lib/sync/roomMembership';
-import { RoomSync } from '$lib/sync/roomSync';
+import { creatorRoom } from '../support/creatorRoom';
 import { applied, entryOn, identity } from '../support/membershipLog';
-import { scriptedConnection, settle } from '../support/scriptedRelay';
+import { settle } from '../support/scriptedRelay';
 
 describe('an envelope with a message in someone else’s name', () => {
   const dbName = `test-${crypto.randomUUID()}`;
@@ -59,35 +56,7 @@ describe('an envelope with a message in someone else’s name', () => {
     const sealed = (clock: number, update: Uint8Array) =>
       sealUpdate({ room, author: ben, epoch: 0, roomKey: keys.get(0)!, clock, update }).bytes;
 
-    const keyring = firstDeviceKeyring(ada, newSymmetricKey());
-    const db = new HearthDb(dbName);
-    const { connection, socket } = scriptedConnection(keyring);
-    const doc = new Y.Doc();
-    const membership = new RoomMembership({
-      connection,
-      keyring,
-      room,
-      creator: ada.signPublic,
-      keys,
-      log: [],
-      pending: [],
-      store: { saveLog: async () => {}, savePending: async () => {}, saveKeys: async () => {} },
-    });
-    const sync = new RoomSync({
-      db,
-      connection,
-      keyring,
-      room,
-      keys,
-      trust: { creator: ada.signPublic, inviteSecrets: [] },
-      doc,
-      membership,
-    });
-    membership.attach(sync);
-    await sync.load();
-    membership.start();
-    sync.start();
-    socket.receive({ type: 'ready' });
+    const { db, doc, socket, sync, close } = await creatorRoom(dbName, ada, room, keys);
     socket.receive({ type: 'membershipLog', room, from: 0, entries: log });
     socket.receive({
       type: 'deliver',
@@ -109,10 +78,6 @@ describe('an envelope with a message in someone else’s name', () => {
     ]);
     // The conversation's notice counts what rejections() lists.
     expect(await sync.rejections()).toEqual([{ reason: 'forged_author', author: benHex }]);
-    membership.stop();
-    sync.stop();
-    connection.stop();
-    doc.destroy();
-    db.close();
+    close();
   });
 });
