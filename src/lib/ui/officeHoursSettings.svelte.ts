@@ -6,6 +6,7 @@ import {
   officeHoursToForm,
   timeZoneChoices,
   type OfficeHoursForm,
+  type Session,
   withBreak,
 } from '$lib/model';
 import { app } from './app.svelte';
@@ -54,25 +55,24 @@ export class OfficeHoursSettingsState {
   }
 
   /** Take the office hours down everywhere; the form keeps what it holds, to save again. */
-  async clear(): Promise<void> {
-    const session = app.session;
-    if (!session || this.saving) return;
-    this.error = '';
-    this.errorField = null;
-    this.saved = '';
-    this.saving = true;
-    try {
+  clear(): Promise<void> {
+    return this.run(async (session) => {
       await session.clearOfficeHours();
       const promise = session.profile.replyPromise;
       this.saved = `Office hours removed. Your clients see ${promise ? `that you usually reply ${promise}` : 'no office hours'} instead.`;
-    } catch (e) {
-      this.error = handleError(e, 'office-hours');
-    } finally {
-      this.saving = false;
-    }
+    });
   }
 
-  async save(): Promise<void> {
+  save(): Promise<void> {
+    return this.run(async (session) => {
+      const hours = officeHoursFromForm($state.snapshot(this.form));
+      await session.saveOfficeHours(hours);
+      this.saved = `Office hours saved: ${describeHours(hours, hours.timeZone)}, replying ${describePromise(hours)}. Your clients see them in your conversations.`;
+    });
+  }
+
+  /** One change at a time: the last outcome cleared, then what went wrong said in words, on the field to fix. */
+  private async run(change: (session: Session) => Promise<void>): Promise<void> {
     const session = app.session;
     if (!session || this.saving) return;
     this.error = '';
@@ -80,9 +80,7 @@ export class OfficeHoursSettingsState {
     this.saved = '';
     this.saving = true;
     try {
-      const hours = officeHoursFromForm($state.snapshot(this.form));
-      await session.saveOfficeHours(hours);
-      this.saved = `Office hours saved: ${describeHours(hours, hours.timeZone)}, replying ${describePromise(hours)}. Your clients see them in your conversations.`;
+      await change(session);
     } catch (e) {
       if (e instanceof OfficeHoursError) this.errorField = e.field;
       this.error = handleError(e, 'office-hours');

@@ -25,13 +25,19 @@ describe('a therapist’s introduction after their office hours change', () => {
     for (const name of names.splice(0)) await Dexie.delete(name);
   });
 
-  it('is rewritten offline, queued like a message, and only when it says something new', async () => {
+  /** A therapist's conversation, offline, and their own entry in its `people` as it stands. */
+  async function therapistOffline() {
     const db = freshDb();
     names.push(db.name);
     const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
     const conversation = await openOffline(db, keyring, therapistRoom(keyring, 'Sam'));
     const me = toHex(keyring.identity.signPublic);
     const entry = () => PersonEntry.parse(conversation.doc.getMap('people').get(me));
+    return { db, conversation, me, entry };
+  }
+
+  it('is rewritten offline, queued like a message, and only when it says something new', async () => {
+    const { db, conversation, entry } = await therapistOffline();
     expect(entry().hours).toBeUndefined();
     const queued = await db.outbox.count();
 
@@ -47,12 +53,7 @@ describe('a therapist’s introduction after their office hours change', () => {
   });
 
   it('keeps newer hours another of the therapist’s devices published when this one rewrites it for a nickname', async () => {
-    const db = freshDb();
-    names.push(db.name);
-    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
-    const conversation = await openOffline(db, keyring, therapistRoom(keyring, 'Sam'));
-    const me = toHex(keyring.identity.signPublic);
-    const entry = () => PersonEntry.parse(conversation.doc.getMap('people').get(me));
+    const { db, conversation, me, entry } = await therapistOffline();
     const withHours = (hours: OfficeHours, replyPromise: string): Profile => ({
       ...THERAPIST,
       hours,
