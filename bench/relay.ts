@@ -10,6 +10,11 @@
  *  5. catch-up of 10,000 envelopes by a new device: time, and bytes on the wire per payload byte;
  *  6. memory holding 20 rooms × 10,000 envelopes once every client has gone.
  *
+ * Beside each throughput, the CPU time per delivered message of the relay process (every thread) and of the bench's
+ * clients, and the cost of the one Ed25519 check the relay makes per append: on a machine of two cores these share
+ * the CPUs, so the throughput ratio is bounded by how their sums compare. Beside the latencies, the disk's fdatasync
+ * time, which every durable commit waits for.
+ *
  * Goals (DESIGN.md, "What makes a blind relay fast"; printed for reading, never asserted): fan-out ≥ 4x the
  * reference's deliveries/s, many small rooms ≥ 2x, catch-up bytes near 1.07x the payload, memory for idle
  * connections and for rooms no one is reading at or below the reference's, latency at 200/s within a few ms of it.
@@ -17,11 +22,16 @@
  * With BENCH_DATABASE_URL / BENCH_REDIS_URL, Hearth's relay runs on PostgreSQL / Redis and every name gets `pg.`.
  * With BENCH_CPU_PROF_DIR, Hearth's relay processes write V8 CPU profiles there.
  */
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { verifyEd25519 } from '../sync-server/verifySignature';
+import { makeSigner, randomBytesOf } from '../tests/helpers/relayClient';
 import { percentile, ratio, report } from './support';
 import { startHearth, startReference, type BenchProcess } from './relay/benchProcess';
 import { HearthSide } from './relay/hearthSide';
 import { ReferenceSide } from './relay/referenceSide';
-import { runPaced, runThroughput, type RelaySide } from './relay/workloads';
+import { runPaced, runThroughput, type BenchRoom, type RelaySide } from './relay/workloads';
 
 const PAYLOAD_BYTES = 300;
 const FANOUT = { receivers: 9, messages: 5000, window: 100 };
@@ -93,15 +103,100 @@ async function stopPair(pair: Contender[]): Promise<void> {
   await Promise.all(pair.map((c) => c.process.stop()));
 }
 
-/** The better of two throughputs, either possibly missing. */
-function best(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+/**
+ * A throughput run: delivered messages per second, and the CPU time spent per delivered message by the relay
+ * process (all its threads, signature workers included) and by the bench's own clients. On a machine of few cores
+ * the two share the CPUs: these say where the time went.
+ */
+interface ThroughputRun {
+  perSecond: number;
+  relayCpuUs: number;
+  clientCpuUs: number;
+}
+
+async function timedRun(
+  c: Contender,
+  rooms: BenchRoom[],
+  work: { messages: number; window: number },
+  delivered: number,
+): Promise<ThroughputRun> {
+  const relayBefore = c.process.cpuMs();
+  const clientBefore = process.cpuUsage();
+  const seconds = await runThroughput(rooms, work.messages, work.window, TIMEOUT_MS);
+  const client = process.cpuUsage(clientBefore);
+  return {
+    perSecond: delivered / seconds,
+    relayCpuUs: ((c.process.cpuMs() - relayBefore) * 1000) / delivered,
+    clientCpuUs: (client.user + client.system) / delivered,
+  };
+}
+
+/** The run of the higher throughput, either possibly missing. */
+function better(a: ThroughputRun | undefined, b: ThroughputRun | undefined): ThroughputRun | undefined {
+  return a === undefined ? b : b === undefined ? a : b.perSecond > a.perSecond ? b : a;
+}
+
+function pick(
+  runs: Partial<Record<Contender['name'], ThroughputRun>>,
+  value: (run: ThroughputRun) => number,
+): Measured {
+  const out: Measured = {};
+  for (const name of ['relay', 'reference'] as const) {
+    const run = runs[name];
+    if (run) out[name] = value(run);
+  }
+  return out;
+}
+
+const VERIFY_SAMPLES = 5000;
+
+/**
+ * One Ed25519 check as the relay makes it for every append (sodium-native, verifySignature.ts), timed here: a floor
+ * under the relay's CPU per appended envelope that the reference, which checks nothing, does not have.
+ */
+function signatureCheckCost(): void {
+  const signer = makeSigner();
+  const message = randomBytesOf(PAYLOAD_BYTES + 100);
+  const signature = signer.sign(message);
+  const start = performance.now();
+  for (let i = 0; i < VERIFY_SAMPLES; i++) {
+    if (!verifyEd25519(signer.publicKey, message, signature)) throw new Error('signature did not verify');
+  }
+  line('relay.ed25519_check', ((performance.now() - start) * 1000) / VERIFY_SAMPLES, 'µs');
+}
+
+const SYNC_SAMPLES = 200;
+
+/**
+ * What one durable commit waits for on this disk: fdatasync after a 4 KiB append, in the temp directory the relay's
+ * data lives in. Every ack (and so every delivery) waits for one; the reference, which persists nothing, never does.
+ */
+function diskSyncCost(): void {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-bench-sync-'));
+  const fd = openSync(path.join(dir, 'probe'), 'w');
+  const page = Buffer.alloc(4096, 1);
+  const waits: number[] = [];
+  try {
+    for (let i = 0; i < SYNC_SAMPLES; i++) {
+      const start = performance.now();
+      writeSync(fd, page);
+      fdatasyncSync(fd);
+      waits.push(performance.now() - start);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  line('disk.fdatasync_4k_p50', percentile(waits, 50), 'ms');
+  line('disk.fdatasync_4k_p99', percentile(waits, 99), 'ms');
 }
 
 async function throughputAndLatency(): Promise<void> {
+  signatureCheckCost();
+  diskSyncCost();
   const pair = await startPair();
-  const fanout: Measured = {};
-  const manyRooms: Measured = {};
+  const fanout: Partial<Record<Contender['name'], ThroughputRun>> = {};
+  const manyRooms: Partial<Record<Contender['name'], ThroughputRun>> = {};
   const p50: Measured = {};
   const p99: Measured = {};
   for (const c of pair) {
@@ -114,26 +209,26 @@ async function throughputAndLatency(): Promise<void> {
   // Alternating rounds, best of each: other work on a shared machine lands on one side or the other.
   for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
     for (const c of pair) {
-      const perSecond = await attempt('fan-out', c, async () => {
+      const run = await attempt('fan-out', c, async () => {
         const room = await c.side.openRoom(FANOUT.receivers, FANOUT.messages, PAYLOAD_BYTES);
-        const seconds = await runThroughput([room], FANOUT.messages, FANOUT.window, TIMEOUT_MS);
+        const run = await timedRun(c, [room], FANOUT, FANOUT.messages * FANOUT.receivers);
         await room.close();
-        return (FANOUT.messages * FANOUT.receivers) / seconds;
+        return run;
       });
-      fanout[c.name] = best(fanout[c.name], perSecond);
+      fanout[c.name] = better(fanout[c.name], run);
     }
     for (const c of pair) {
-      const perSecond = await attempt('many rooms', c, async () => {
+      const run = await attempt('many rooms', c, async () => {
         const rooms = await Promise.all(
           Array.from({ length: MANY_ROOMS.rooms }, () =>
             c.side.openRoom(1, MANY_ROOMS.messages, PAYLOAD_BYTES),
           ),
         );
-        const seconds = await runThroughput(rooms, MANY_ROOMS.messages, MANY_ROOMS.window, TIMEOUT_MS);
+        const run = await timedRun(c, rooms, MANY_ROOMS, MANY_ROOMS.rooms * MANY_ROOMS.messages);
         await Promise.all(rooms.map((room) => room.close()));
-        return (MANY_ROOMS.rooms * MANY_ROOMS.messages) / seconds;
+        return run;
       });
-      manyRooms[c.name] = best(manyRooms[c.name], perSecond);
+      manyRooms[c.name] = better(manyRooms[c.name], run);
     }
   }
   for (const c of pair) {
@@ -149,8 +244,26 @@ async function throughputAndLatency(): Promise<void> {
     }
   }
   await stopPair(pair);
-  compare('fanout_1x9_delivered_per_s', 'msg/s', fanout);
-  compare('rooms_200x2_delivered_per_s', 'msg/s', manyRooms);
+  for (const [metric, runs] of [
+    ['fanout_1x9', fanout],
+    ['rooms_200x2', manyRooms],
+  ] as const) {
+    compare(
+      `${metric}_delivered_per_s`,
+      'msg/s',
+      pick(runs, (r) => r.perSecond),
+    );
+    compare(
+      `${metric}_relay_cpu_per_delivered`,
+      'µs',
+      pick(runs, (r) => r.relayCpuUs),
+    );
+    compare(
+      `${metric}_client_cpu_per_delivered`,
+      'µs',
+      pick(runs, (r) => r.clientCpuUs),
+    );
+  }
   compare('latency_200_per_s_p50', 'ms', p50);
   compare('latency_200_per_s_p99', 'ms', p99);
 }
@@ -162,11 +275,11 @@ async function idleConnections(): Promise<void> {
   const perConnection: Measured = {};
   await Promise.all(
     pair.map(async (c) => {
-      const before = await c.process.settledRss();
+      const before = (await c.process.settled()).rss;
       baseline[c.name] = before / MB;
       perConnection[c.name] = await attempt('idle connections', c, async () => {
         const idle = await c.side.openIdle(IDLE_CONNECTIONS);
-        const after = await c.process.settledRss();
+        const after = (await c.process.settled()).rss;
         await idle.close();
         return (after - before) / IDLE_CONNECTIONS;
       });
@@ -183,9 +296,15 @@ async function heldRoomsAndCatchUp(): Promise<void> {
   const pair = await startPair();
   // Each process's own footprint before any room exists: what holding the rooms adds is measured against it.
   const empty: Measured = {};
-  for (const c of pair) empty[c.name] = (await c.process.settledRss()) / MB;
+  const emptyHeap: Measured = {};
+  for (const c of pair) {
+    const settled = await c.process.settled();
+    empty[c.name] = settled.rss / MB;
+    emptyHeap[c.name] = settled.heapUsed / MB;
+  }
   const held: Measured = {};
   const heldOverEmpty: Measured = {};
+  const heapAdded: Measured = {};
   const catchUpMs: Measured = {};
   const wirePerPayload: Measured = {};
   const written = await Promise.all(
@@ -202,8 +321,10 @@ async function heldRoomsAndCatchUp(): Promise<void> {
   );
   for (const [i, c] of pair.entries()) {
     if (!written[i]) continue;
-    held[c.name] = (await c.process.settledRss()) / MB;
+    const settled = await c.process.settled();
+    held[c.name] = settled.rss / MB;
     heldOverEmpty[c.name] = held[c.name]! - empty[c.name]!;
+    heapAdded[c.name] = settled.heapUsed / MB - emptyHeap[c.name]!;
   }
   for (const [i, c] of pair.entries()) {
     const rooms = written[i];
@@ -236,6 +357,9 @@ async function heldRoomsAndCatchUp(): Promise<void> {
   await stopPair(pair);
   compare(`rss_holding_${HELD.rooms}x${HELD.messages}`, 'MB', held);
   compare(`rss_added_by_holding_${HELD.rooms}x${HELD.messages}`, 'MB', heldOverEmpty);
+  // The live JS heap added: what each relay still holds of the rooms once collected (RSS also keeps the allocator's
+  // and V8's high-water marks, and Hearth's signature-checking thread).
+  compare(`heap_added_by_holding_${HELD.rooms}x${HELD.messages}`, 'MB', heapAdded);
   compare(`catchup_${HELD.messages}_time`, 'ms', catchUpMs);
   compare(`catchup_${HELD.messages}_wire_per_payload_byte`, 'x', wirePerPayload);
   compare(`catchup_snapshot_${HELD.messages}_time`, 'ms', snapshotMs);

@@ -12,12 +12,23 @@ const SETTLE_TIMEOUT_MS = 5000;
 /** After the collections, give the allocator and pending socket work a moment before reading RSS. */
 const SETTLE_QUIET_MS = 300;
 
+export interface Settled {
+  rss: number;
+  /** process.memoryUsage().heapUsed after the collections: what the JS heap still holds. */
+  heapUsed: number;
+}
+
 /** A relay under test, running as its own child process so its memory is its own. */
 export interface BenchProcess {
   /** Base WebSocket URL: Hearth's is the /sync endpoint; the reference appends `/<room>`. */
   readonly wsUrl: string;
-  /** Force full garbage collections in the process, then read its VmRSS from /proc/<pid>/status, in bytes. */
-  settledRss(): Promise<number>;
+  /**
+   * Force full garbage collections in the process, then read its VmRSS from /proc/<pid>/status and the live JS heap
+   * it reports, in bytes.
+   */
+  settled(): Promise<Settled>;
+  /** CPU time the process has used so far, all its threads, user + system, in milliseconds. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -49,7 +60,8 @@ export async function startHearth(): Promise<BenchProcess> {
   const pid = await pidFrom(relay.output);
   return {
     wsUrl: relay.wsUrl,
-    settledRss: () => settle(pid, relay.output),
+    settled: () => settle(pid, relay.output),
+    cpuMs: () => processCpuMs(pid),
     stop: async () => {
       await relay.stop();
       relay.removeData();
@@ -87,7 +99,8 @@ export async function startReference(): Promise<BenchProcess> {
   const pid = await pidFrom(() => output);
   return {
     wsUrl: `ws://127.0.0.1:${port}`,
-    settledRss: () => settle(pid, () => output),
+    settled: () => settle(pid, () => output),
+    cpuMs: () => processCpuMs(pid),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -104,19 +117,33 @@ async function pidFrom(output: () => string): Promise<number> {
   return Number(/bench-pid (\d+)/.exec(output())?.[1]);
 }
 
-async function settle(pid: number, output: () => string): Promise<number> {
-  const settledSoFar = () => output().split('bench-settled').length - 1;
-  const before = settledSoFar();
+async function settle(pid: number, output: () => string): Promise<Settled> {
+  const markers = () => [...output().matchAll(/bench-settled (\d+)/g)];
+  const before = markers().length;
   process.kill(pid, 'SIGUSR2');
   await waitUntil(
-    () => settledSoFar() > before,
+    () => markers().length > before,
     SETTLE_TIMEOUT_MS,
     () => 'the relay did not settle',
   );
+  const heapUsed = Number(markers()[before][1]);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_QUIET_MS));
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
-  return kb * 1024;
+  return { rss: kb * 1024, heapUsed };
+}
+
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * utime + stime of process `pid` (every thread), from /proc/<pid>/stat, in milliseconds. The fields after the
+ * command name (which may hold spaces, so the split is at its closing parenthesis) start at field 3, state.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime, stime] = [Number(fields[11]), Number(fields[12])];
+  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 async function waitUntil(done: () => boolean, timeoutMs: number, why: () => string): Promise<void> {
