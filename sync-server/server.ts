@@ -61,7 +61,7 @@ export function createRelayServer(ctx: RelayContext): RelayServer {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new Connection(ws, ctx);
+      const connection = new Connection(ws, socket, ctx);
       connections.add(connection);
       ws.on('close', () => connections.delete(connection));
       connection.start();
