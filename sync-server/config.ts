@@ -11,6 +11,7 @@ import {
   RATE_ENVELOPES_BURST,
   RATE_ENVELOPES_PER_SECOND,
 } from '../src/lib/protocol/limits';
+import { SNAPSHOT_GRACE_SECONDS } from './blobs/snapshotSweeper';
 import { DatabaseUrl, redactUrl, RedisUrl, SECRET_VARIABLES } from './serviceUrls';
 
 /**
@@ -78,6 +79,16 @@ const Env = z.object({
     unsetIfEmpty,
     z.coerce.number().int().min(0).max(86_400_000).default(PUSH_COALESCE_MS),
   ),
+  // How long a replaced snapshot stays downloadable (a device may be part-way through fetching it) before it is deleted.
+  SNAPSHOT_GRACE_SECONDS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(SNAPSHOT_GRACE_SECONDS),
+  ),
   // Append signatures are checked on this many worker threads (0: on the main thread). One core stays for the
   // main thread, which does the socket work and the commits.
   VERIFY_THREADS: z.preprocess(
@@ -116,6 +127,8 @@ export interface Config {
   pushCoalesceMs: number;
   /** Worker threads checking append signatures; 0 checks them on the main thread. */
   verifyThreads: number;
+  /** A replaced snapshot's blob is deleted this long after it was replaced. */
+  snapshotGraceMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -151,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       pushAllowInsecureEndpoints: e.PUSH_ALLOW_INSECURE_ENDPOINTS,
       pushCoalesceMs: e.PUSH_COALESCE_MS,
       verifyThreads: e.VERIFY_THREADS,
+      snapshotGraceMs: e.SNAPSHOT_GRACE_SECONDS * 1000,
     },
   };
 }

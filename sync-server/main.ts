@@ -1,5 +1,6 @@
 import { AppendQueue } from './appendQueue';
 import { openBlobStorage } from './blobs/openBlobStorage';
+import { startSnapshotSweeper } from './blobs/snapshotSweeper';
 import { loadConfig } from './config';
 import { CLOSE_RESTART } from './connection';
 import { DeviceSockets } from './deviceSockets';
@@ -57,6 +58,7 @@ const ctx: RelayContext = {
   vapid,
 };
 const relay = createRelayServer(ctx);
+const snapshotSweeper = startSnapshotSweeper(blobs, config.snapshotGraceMs, log, metrics);
 
 relay.http.on('error', (error) => {
   log.fatal({ err: error }, 'http server failed');
@@ -109,6 +111,7 @@ async function shutdown(signal: string): Promise<void> {
   await socketsClosed(relay);
   await fanout.close();
   await storage.close();
+  await snapshotSweeper.stop();
   await blobs.close();
   log.info('relay stopped');
   process.exit(0);

@@ -26,6 +26,7 @@ export class RelayMetrics {
   readonly pushesSent: Counter;
   readonly pushesFailed: Counter<'reason'>;
   readonly pushesCoalesced: Counter;
+  readonly snapshotBlobsDeleted: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -88,6 +89,11 @@ export class RelayMetrics {
     this.pushesCoalesced = new Counter({
       name: 'hearth_pushes_coalesced_total',
       help: 'Pushes skipped because the device had one within the coalescing window',
+      registers,
+    });
+    this.snapshotBlobsDeleted = new Counter({
+      name: 'hearth_snapshot_blobs_deleted_total',
+      help: 'Replaced snapshot blobs deleted once their grace period had passed',
       registers,
     });
   }

@@ -21,9 +21,18 @@ export interface BlobStorage {
   discard(room: Uint8Array, hash: Uint8Array): Promise<void>;
   /**
    * Keep `snapshot` as the room's latest if its `upToSeq` is higher than the one kept (the first one stored wins a
-   * tie). Resolves with the snapshot the room keeps afterwards.
+   * tie). Resolves with the snapshot the room keeps afterwards. In the same transaction, the snapshot blob this
+   * leaves unused (the one replaced, or `snapshot`'s own when another is kept) is marked retired at `now`, but only
+   * if the device that named it as a snapshot is the one that uploaded it: no member can get another's attachment
+   * deleted by naming it a snapshot.
    */
   putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot>;
+  /**
+   * Delete up to `limit` snapshot blobs retired at or before `retiredBefore` (and their chunks), unless one is its
+   * room's snapshot again. Resolves with how many were deleted. A device still downloading one gets
+   * `blob_not_found` and catches up without it.
+   */
+  sweepRetiredSnapshots(retiredBefore: number, limit: number): Promise<number>;
   /** The room's latest snapshot with its blob's size, or undefined. */
   latestSnapshot(room: Uint8Array): Promise<StoredSnapshot | undefined>;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import type {
   StoredSnapshot,
 } from './BlobStorage';
 import { concatChunks } from './concatChunks';
+import { unusedSnapshots } from './unusedSnapshots';
 
 // The same tables as blobs/sqlite.ts, with bytea for bytes and bigint for sizes, seqs and times. Blob migrations
 // are numbered on their own (blob_schema_migrations), so the envelope schema and this one never collide.
@@ -45,6 +46,14 @@ CREATE TABLE room_snapshots (
 );
 `,
   },
+  {
+    // Replaced snapshot blobs are retired, then deleted after a grace period (see blobs/sqlite.ts).
+    version: 2,
+    sql: `
+ALTER TABLE blobs ADD COLUMN retired_at bigint;
+CREATE INDEX blobs_retired ON blobs (retired_at) WHERE retired_at IS NOT NULL;
+`,
+  },
 ] as const;
 
 /** Any constant all relays share; distinct from the envelope schema's lock so the two migrate independently. */
@@ -55,6 +64,8 @@ const Int = z.number().int();
 const BlobRow = z.object({ size: Int, received: Int, complete: z.boolean() });
 const ChunkRow = z.object({ chunk_offset: Int, bytes: Bytes });
 const SnapshotRow = z.object({ up_to_seq: Int, hash: Bytes, size: Int });
+const NamedRow = z.object({ hash: Bytes, created_by: Bytes });
+const BlobKeyRow = z.object({ room: Bytes, hash: Bytes });
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -192,6 +203,12 @@ class PostgresBlobStorage implements BlobStorage {
 
   putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot> {
     return inTransaction(this.pool, async (client): Promise<StoredSnapshot> => {
+      // The row lock orders two PUT_SNAPSHOTs of one room (across relays), so each retires what it replaced.
+      const named = await client.query(
+        'SELECT hash, created_by FROM room_snapshots WHERE room = $1 FOR UPDATE',
+        [bytea(snapshot.room)],
+      );
+      const previous = named.rows.length > 0 ? NamedRow.parse(named.rows[0]) : undefined;
       await client.query(
         `INSERT INTO room_snapshots (room, up_to_seq, hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (room) DO UPDATE SET up_to_seq = excluded.up_to_seq, hash = excluded.hash,
@@ -201,7 +218,40 @@ class PostgresBlobStorage implements BlobStorage {
       );
       const kept = await latestIn(client, snapshot.room);
       if (!kept) throw new Error('snapshot row missing right after it was stored');
+      for (const unused of unusedSnapshots(previous, snapshot, kept.hash)) {
+        await client.query(
+          `UPDATE blobs SET retired_at = $1
+           WHERE room = $2 AND hash = $3 AND created_by = $4 AND complete AND retired_at IS NULL`,
+          [now, bytea(snapshot.room), bytea(unused.hash), bytea(unused.createdBy)],
+        );
+      }
+      await client.query('UPDATE blobs SET retired_at = NULL WHERE room = $1 AND hash = $2', [
+        bytea(snapshot.room),
+        bytea(kept.hash),
+      ]);
       return kept;
+    });
+  }
+
+  sweepRetiredSnapshots(retiredBefore: number, limit: number): Promise<number> {
+    return inTransaction(this.pool, async (client): Promise<number> => {
+      // SKIP LOCKED: relays sweeping at once each take different blobs.
+      const deleted = await client.query(
+        `DELETE FROM blobs WHERE (room, hash) IN (
+           SELECT room, hash FROM blobs b WHERE retired_at IS NOT NULL AND retired_at <= $1
+             AND NOT EXISTS (SELECT 1 FROM room_snapshots s WHERE s.room = b.room AND s.hash = b.hash)
+           LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING room, hash`,
+        [retiredBefore, limit],
+      );
+      for (const raw of deleted.rows) {
+        const { room, hash } = BlobKeyRow.parse(raw);
+        await client.query('DELETE FROM blob_chunks WHERE room = $1 AND blob_hash = $2', [
+          bytea(room),
+          bytea(hash),
+        ]);
+      }
+      return deleted.rows.length;
     });
   }
 

@@ -12,9 +12,10 @@ import type {
   StoredSnapshot,
 } from './BlobStorage';
 import { concatChunks } from './concatChunks';
+import { unusedSnapshots } from './unusedSnapshots';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
-const BLOB_SCHEMA_VERSION = 1;
+const BLOB_SCHEMA_VERSION = 2;
 
 // Blobs live in their own file beside hearth.sqlite: megabytes of attachment chunks then never share a write lock
 // or a WAL with the envelope group commit, and the file can be backed up on its own schedule.
@@ -45,12 +46,21 @@ CREATE TABLE room_snapshots (
 );
 `;
 
+// A snapshot blob no snapshot points to any more is retired, then deleted once a grace period has passed (a device
+// may be part-way through downloading it); without this, every snapshot ever published stayed stored.
+const V2 = `
+ALTER TABLE blobs ADD COLUMN retired_at INTEGER;
+CREATE INDEX blobs_retired ON blobs (retired_at) WHERE retired_at IS NOT NULL;
+`;
+
 // Rows are parsed once where they leave SQL (STYLE.md rule 4); better-sqlite3 returns BLOBs as Buffers.
 const Bytes = z.instanceof(Uint8Array);
 const Int = z.number().int();
 const BlobRow = z.object({ size: Int, received: Int, complete: Int });
 const ChunkRow = z.object({ chunk_offset: Int, bytes: Bytes });
 const SnapshotRow = z.object({ up_to_seq: Int, hash: Bytes, size: Int });
+const NamedRow = z.object({ hash: Bytes, created_by: Bytes });
+const BlobKeyRow = z.object({ room: Bytes, hash: Bytes });
 const VersionRow = z.object({ version: Int.nullable() });
 
 function blob(bytes: Uint8Array): Buffer {
@@ -76,12 +86,13 @@ function migrate(db: Database.Database): void {
   if ((current ?? 0) > BLOB_SCHEMA_VERSION) {
     throw new Error(`blob database schema ${current} is newer than this relay (${BLOB_SCHEMA_VERSION})`);
   }
-  if (current === null) {
-    db.transaction(() => {
-      db.exec(V1);
-      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
-    })();
-  }
+  const steps = [V1, V2];
+  db.transaction(() => {
+    for (let version = (current ?? 0) + 1; version <= BLOB_SCHEMA_VERSION; version++) {
+      db.exec(steps[version - 1]);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version);
+    }
+  })();
 }
 
 class SqliteBlobStorage implements BlobStorage {
@@ -114,6 +125,18 @@ class SqliteBlobStorage implements BlobStorage {
            created_by = excluded.created_by, created_at = excluded.created_at
          WHERE excluded.up_to_seq > room_snapshots.up_to_seq`,
       ),
+      named: db.prepare('SELECT hash, created_by FROM room_snapshots WHERE room = ?'),
+      retire: db.prepare(
+        `UPDATE blobs SET retired_at = ?
+         WHERE room = ? AND hash = ? AND created_by = ? AND complete = 1 AND retired_at IS NULL`,
+      ),
+      unretire: db.prepare('UPDATE blobs SET retired_at = NULL WHERE room = ? AND hash = ?'),
+      retiredBefore: db.prepare(
+        `SELECT room, hash FROM blobs b WHERE retired_at IS NOT NULL AND retired_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM room_snapshots s WHERE s.room = b.room AND s.hash = b.hash)
+         LIMIT ?`,
+      ),
+      deleteRetired: db.prepare('DELETE FROM blobs WHERE room = ? AND hash = ?'),
       latestSnapshot: db.prepare(
         `SELECT s.up_to_seq, s.hash, b.size FROM room_snapshots s
          JOIN blobs b ON b.room = s.room AND b.hash = s.hash WHERE s.room = ?`,
@@ -179,16 +202,30 @@ class SqliteBlobStorage implements BlobStorage {
   putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot> {
     return this.guard(
       this.db.transaction((): StoredSnapshot => {
-        this.s.putSnapshot.run(
-          blob(snapshot.room),
-          snapshot.upToSeq,
-          blob(snapshot.hash),
-          blob(snapshot.createdBy),
-          now,
-        );
+        const room = blob(snapshot.room);
+        const previousRaw = this.s.named.get(room);
+        const previous = previousRaw ? NamedRow.parse(previousRaw) : undefined;
+        this.s.putSnapshot.run(room, snapshot.upToSeq, blob(snapshot.hash), blob(snapshot.createdBy), now);
         const kept = this.latestSync(snapshot.room);
         if (!kept) throw new Error('snapshot row missing right after it was stored');
+        for (const unused of unusedSnapshots(previous, snapshot, kept.hash)) {
+          this.s.retire.run(now, room, blob(unused.hash), blob(unused.createdBy));
+        }
+        this.s.unretire.run(room, blob(kept.hash));
         return kept;
+      }),
+    );
+  }
+
+  sweepRetiredSnapshots(retiredBefore: number, limit: number): Promise<number> {
+    return this.guard(
+      this.db.transaction((): number => {
+        const retired = this.s.retiredBefore.all(retiredBefore, limit).map((raw) => BlobKeyRow.parse(raw));
+        for (const { room, hash } of retired) {
+          this.s.deleteChunks.run(room, hash);
+          this.s.deleteRetired.run(room, hash);
+        }
+        return retired.length;
       }),
     );
   }

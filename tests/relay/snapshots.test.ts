@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameOf } from '../../src/lib/protocol/frames';
 import { toHex } from '../../src/lib/protocol/hex';
 import { blobBytes, downloadBlob, sha256, uploadBlob } from '../helpers/blobTransfer';
-import { makeEnvelope, randomBytesOf, RelayClient, seqsOf, type TestDevice } from '../helpers/relayClient';
+import {
+  joinThroughInvite,
+  makeEnvelope,
+  randomBytesOf,
+  RelayClient,
+  seqsOf,
+  type TestDevice,
+} from '../helpers/relayClient';
 import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
 import type { RunningRelay } from '../helpers/relayProcess';
 
@@ -160,6 +167,43 @@ describe.each(RELAY_BACKENDS)('snapshots on $name', (backend) => {
     expect(seqsOf(full.delivers)).toEqual(range(1, 41));
     writer.close();
     reader.close();
+  });
+
+  test("deletes a replaced snapshot after its grace period, never the kept one or another device's upload", async () => {
+    // A second relay over the same storage, with a one-second grace: it sweeps what this test replaces.
+    const sweeping = await storage.start({ SNAPSHOT_GRACE_SECONDS: '1' });
+    const { client: writer, room, hash: firstHash } = await roomWithBlob(30);
+    const guest = await joinThroughInvite(sweeping.wsUrl, writer, room);
+    // The guest's attachment, which the writer then names as a snapshot of its own: it must survive.
+    const attachment = blobBytes(1500, 77);
+    await uploadBlob(guest, room, attachment);
+    const second = blobBytes(2500, 78);
+    await uploadBlob(writer, room, second);
+    const lost = blobBytes(2600, 79);
+    await uploadBlob(writer, room, lost);
+
+    const name = async (upToSeq: number, hash: Uint8Array) => {
+      writer.sendFrame({ type: 'putSnapshot', room, upToSeq, hash });
+      return (await writer.expect('snapshotStored')).upToSeq;
+    };
+    expect(await name(10, firstHash)).toBe(10);
+    expect(await name(15, sha256(attachment))).toBe(15);
+    expect(await name(20, sha256(second))).toBe(20);
+    // Named too late: a higher snapshot is kept, so this upload is not used either.
+    expect(await name(18, sha256(lost))).toBe(20);
+
+    const present = async (hash: Uint8Array) => {
+      guest.sendFrame({ type: 'blobStatus', room, hash });
+      return (await guest.expect('blobProgress')).complete;
+    };
+    await expect.poll(() => present(firstHash), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => present(sha256(lost)), { timeout: 10_000 }).toBe(false);
+    expect((await downloadBlob(guest, room, sha256(attachment))).bytes).toEqual(attachment);
+    expect((await downloadBlob(guest, room, sha256(second))).bytes).toEqual(second);
+    const { frames } = await subscribeLatest(guest, room);
+    expect(frames[0]).toMatchObject({ type: 'snapshot', upToSeq: 20, size: second.length });
+    writer.close();
+    guest.close();
   });
 
   test('SUBSCRIBE_LATEST from a non-member is refused without revealing a snapshot', async () => {
