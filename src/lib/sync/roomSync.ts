@@ -7,7 +7,7 @@ import { backgroundTurn } from './backgroundTurn';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
-import { EntryAuthorship, entryAuthorship } from './entryAuthorship';
+import { EntryAuthorship } from './entryAuthorship';
 import { verifiedClaimers, verifiedMembers, type RoomTrust } from './memberTrust';
 import { isStuck, REPAIR_MAP, repairRequest, repairResponse } from './repair';
 import type { RelayConnection } from './relayConnection';
@@ -670,10 +670,9 @@ export class RoomSync {
     doc.getMap(REPAIR_MAP).forEach((request, requester) => {
       if (requester === me || typeof request !== 'string' || this.answeredRepairs.has(request)) return;
       this.answeredRepairs.add(request);
-      const update = repairResponse(doc, request);
-      // Only what this person wrote: others' entries in this device's update would be refused as forged. The
-      // devices of whoever wrote the rest answer for it.
-      if (update && entryAuthorship(doc, update, this.identityHex) === 'ok') void this.enqueue(update, null);
+      // Only what this person wrote: others' entries in this device's update would be refused as forged.
+      const update = repairResponse(doc, request, this.identityHex);
+      if (update) void this.enqueue(update, null);
     });
   }
 
