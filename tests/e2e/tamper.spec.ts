@@ -47,7 +47,6 @@ test('@identity altered and replayed envelopes in the relay database are refused
 
   await send(client.page, 'before anything happened');
   await expect(message(therapist.page, 'before anything happened')).toBeVisible();
-  const oldSeq = headSeq(room);
 
   // The therapist's device is closed while the client writes three more messages.
   await therapist.page.goto('about:blank');
@@ -72,19 +71,26 @@ test('@identity altered and replayed envelopes in the relay database are refused
       ).bytes;
     const put = db.prepare('UPDATE envelopes SET bytes = ? WHERE room = ? AND seq = ?');
 
-    const body = Buffer.from(bytesAt(seqOf['body altered on the server']));
+    const bodySeq = seqOf['body altered on the server'];
+    const body = Buffer.from(bytesAt(bodySeq));
     body[body.length - 64 - 8] ^= 0x01; // a ciphertext byte, just before the 64-byte signature
-    put.run(body, room, seqOf['body altered on the server']);
+    put.run(body, room, bodySeq);
 
     const header = Buffer.from(bytesAt(seqOf['header altered on the server']));
     header[2 + 16] ^= 0x01; // the first byte of the envelope id, inside the signed header
     put.run(header, room, seqOf['header altered on the server']);
 
     // Replay: the old message's exact bytes, delivered again as if new, at the next seq. The relay's own index
-    // columns get values no real envelope uses (clock 0), so only the bytes the devices see are old.
+    // columns get values no real envelope uses (clock 0), so only the bytes the devices see are old. The old
+    // message is the client's last envelope before the three: the head when the therapist saw it may already be the
+    // therapist's own receipt for it.
     const old = db
-      .prepare('SELECT author, bytes FROM envelopes WHERE room = ? AND seq = ?')
-      .get(room, oldSeq) as { author: Buffer; bytes: Buffer };
+      .prepare(
+        `SELECT author, bytes FROM envelopes WHERE room = ? AND seq < ?
+           AND author = (SELECT author FROM envelopes WHERE room = ? AND seq = ?)
+         ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(room, bodySeq, room, bodySeq) as { author: Buffer; bytes: Buffer };
     db.transaction(() => {
       const next = (
         db

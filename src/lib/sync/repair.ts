@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { fromBase64Url, toBase64Url } from '../crypto';
+import { entryAuthorship } from './entryAuthorship';
 
 /**
  * Recovering from a refused envelope. Yjs applies an author's changes in order, so when one envelope is refused
@@ -21,20 +22,29 @@ export function repairRequest(doc: Y.Doc): string {
 }
 
 /**
- * The update that fills a request, or null when this device has nothing the requester lacks (or the request is
- * not a state vector).
+ * The part of a request this person can fill: every change the requester lacks from each Yjs client whose missing
+ * changes are all in `identity`'s name (hex signing key), as one update; null when there is none (or the request is
+ * not a state vector). Whoever wrote the rest answers for it. Judged client by client, because the requester's own
+ * later writes (the request itself, a receipt) or a third member's are also missing from its vector: taken together,
+ * one of them would make the whole answer someone else's entries in this person's update, refused as forged.
  */
-export function repairResponse(doc: Y.Doc, request: unknown): Uint8Array | null {
+export function repairResponse(doc: Y.Doc, request: unknown, identity: string): Uint8Array | null {
   if (typeof request !== 'string') return null;
   let theirs: Map<number, number>;
-  let vector: Uint8Array;
   try {
-    vector = fromBase64Url(request);
-    theirs = Y.decodeStateVector(vector);
+    theirs = Y.decodeStateVector(fromBase64Url(request));
   } catch {
     return null;
   }
   const mine = Y.decodeStateVector(Y.encodeStateVector(doc));
-  const ahead = [...mine].some(([client, clock]) => clock > (theirs.get(client) ?? 0));
-  return ahead ? Y.encodeStateAsUpdate(doc, vector) : null;
+  const parts: Uint8Array[] = [];
+  for (const [client, clock] of mine) {
+    const theirClock = theirs.get(client) ?? 0;
+    if (clock <= theirClock) continue;
+    // Counting every other client as held leaves just this client's missing changes in the update.
+    const held = new Map(mine).set(client, theirClock);
+    const part = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(held));
+    if (entryAuthorship(doc, part, identity) === 'ok') parts.push(part);
+  }
+  return parts.length === 0 ? null : Y.mergeUpdates(parts);
 }

@@ -7,7 +7,7 @@ import { backgroundTurn } from './backgroundTurn';
 import { openUpdate, peekEnvelope, sealUpdate } from './envelopeSeal';
 import type { Keyring } from './keyring';
 import { authorStanding, verifiedDevices, type TrustedDevice } from './deviceTrust';
-import { EntryAuthorship, entryAuthorship } from './entryAuthorship';
+import { EntryAuthorship } from './entryAuthorship';
 import { verifiedClaimers, verifiedMembers, type RoomTrust } from './memberTrust';
 import { isStuck, REPAIR_MAP, repairRequest, repairResponse } from './repair';
 import type { RelayConnection } from './relayConnection';
@@ -575,15 +575,18 @@ export class RoomSync {
     const change = await db.transaction('rw', db.outbox, db.envelopes, db.statuses, db.cursors, async () => {
       const row = await db.outbox.get(envelopeId);
       if (!row) return null;
+      const author = toHex(this.opts.keyring.signPublic);
       await db.outbox.delete(envelopeId);
       await db.envelopes.put({
         room: this.roomHex,
         seq,
         id: envelopeId,
-        author: toHex(this.opts.keyring.signPublic),
+        author,
         bytes: row.bytes,
         rejected: null,
       });
+      const cursor = (await db.cursors.get(this.roomHex)) ?? emptyCursor(this.roomHex);
+      await db.cursors.put(seenClock(cursor, author, row.clock));
       const moved = row.messageId ? await this.moveStatus(row.messageId, 'sent', seq) : null;
       await this.advanceCursor();
       return moved;
@@ -667,10 +670,9 @@ export class RoomSync {
     doc.getMap(REPAIR_MAP).forEach((request, requester) => {
       if (requester === me || typeof request !== 'string' || this.answeredRepairs.has(request)) return;
       this.answeredRepairs.add(request);
-      const update = repairResponse(doc, request);
-      // Only what this person wrote: others' entries in this device's update would be refused as forged. The
-      // devices of whoever wrote the rest answer for it.
-      if (update && entryAuthorship(doc, update, this.identityHex) === 'ok') void this.enqueue(update, null);
+      // Only what this person wrote: others' entries in this device's update would be refused as forged.
+      const update = repairResponse(doc, request, this.identityHex);
+      if (update) void this.enqueue(update, null);
     });
   }
 
@@ -706,6 +708,7 @@ export class RoomSync {
       // Our own envelope, stored by the relay while its ack was lost: the delivery is the ack.
       await db.outbox.delete(id);
       await db.envelopes.put({ ...base, id, author, rejected: null });
+      seenClock(cursor, author, header.clock);
       const change = queued.messageId ? await this.moveStatus(queued.messageId, 'sent', delivery.seq) : null;
       return { kind: 'own', change };
     }
@@ -723,7 +726,7 @@ export class RoomSync {
     // Last, so that an update that passes is one that is applied: later ones in the page may build on it.
     const verdict = authorship.check(opened.update, standing.identity);
     if (verdict !== 'ok') return refuse(verdict);
-    cursor.authors[author] = header.clock;
+    seenClock(cursor, author, header.clock);
     return { kind: 'row', row: { ...base, id, author, rejected: null }, update: opened.update };
   }
 
@@ -876,4 +879,14 @@ export class RoomSync {
 
 function emptyCursor(room: string): CursorRow {
   return { room, seq: 0, clock: 0, authors: {} };
+}
+
+/**
+ * Record that the relay stored `author`'s envelope at `clock`, so a later delivery at that clock or below is a replay.
+ * This device's own envelopes count too (acknowledged, or delivered while still queued): otherwise the relay could
+ * hand a device its own old envelope at a new seq and it would be taken as new.
+ */
+function seenClock(cursor: CursorRow, author: string, clock: number): CursorRow {
+  cursor.authors[author] = Math.max(cursor.authors[author] ?? 0, clock);
+  return cursor;
 }

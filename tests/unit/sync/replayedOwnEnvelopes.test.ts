@@ -1,0 +1,95 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import * as Y from 'yjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
+import { fromHex, toHex } from '$lib/protocol/hex';
+import { HearthDb } from '$lib/store/db';
+import { newRoom } from '$lib/sync/invites';
+import { firstDeviceKeyring } from '$lib/sync/keyring';
+import { RoomSync } from '$lib/sync/roomSync';
+import { scriptedConnection, settle } from '../support/scriptedRelay';
+
+/**
+ * A relay that delivers a device's own envelope back to it at a new seq is replaying it: the device wrote it once, and
+ * the relay already stored it. The device must refuse it as it refuses anyone else's replay, and count it.
+ */
+describe("a device's own envelope replayed by the relay at a new seq", () => {
+  const dbName = `test-${crypto.randomUUID()}`;
+
+  beforeAll(async () => {
+    await cryptoReady();
+  });
+
+  afterEach(async () => {
+    await Dexie.delete(dbName);
+  });
+
+  async function deviceWithOneQueuedMessage() {
+    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
+    const { room, roomKey } = newRoom();
+    const db = new HearthDb(dbName);
+    const { connection, socket } = scriptedConnection(keyring);
+    const doc = new Y.Doc();
+    const sync = new RoomSync({
+      db,
+      connection,
+      keyring,
+      room,
+      keys: new Map([[0, roomKey]]),
+      trust: { creator: keyring.signPublic, inviteSecrets: [] },
+      doc,
+    });
+    await sync.load();
+    sync.start();
+    socket.receive({ type: 'ready' });
+    await sync.commit(() => doc.getArray('messages').push(['see you on Thursday']), 'message-1');
+    const [queued] = await db.outbox.toArray();
+    const close = () => {
+      sync.stop();
+      connection.stop();
+      doc.destroy();
+      db.close();
+    };
+    return { db, room, socket, sync, queued, close };
+  }
+
+  it('is refused once the relay acknowledged it', async () => {
+    const { db, room, socket, sync, queued, close } = await deviceWithOneQueuedMessage();
+
+    socket.receive({ type: 'ack', room, id: fromHex(queued.id), seq: 1 });
+    await settle();
+    socket.receive({ type: 'deliver', room, deliveries: [{ seq: 2, envelope: queued.bytes }] });
+    await settle();
+
+    const rows = await db.envelopes.where('room').equals(toHex(room)).sortBy('seq');
+    expect(rows.map((r) => [r.seq, r.rejected])).toEqual([
+      [1, null],
+      [2, 'replayed'],
+    ]);
+    expect((await sync.rejections()).map((r) => r.reason)).toEqual(['replayed']);
+    close();
+  });
+
+  it('is refused once its first delivery stood in for a lost ack', async () => {
+    const { db, room, socket, sync, queued, close } = await deviceWithOneQueuedMessage();
+
+    socket.receive({
+      type: 'deliver',
+      room,
+      deliveries: [
+        { seq: 1, envelope: queued.bytes },
+        { seq: 2, envelope: queued.bytes },
+      ],
+    });
+    await settle();
+
+    const rows = await db.envelopes.where('room').equals(toHex(room)).sortBy('seq');
+    expect(rows.map((r) => [r.seq, r.rejected])).toEqual([
+      [1, null],
+      [2, 'replayed'],
+    ]);
+    expect((await sync.rejections()).map((r) => r.reason)).toEqual(['replayed']);
+    close();
+  });
+});
