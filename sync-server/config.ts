@@ -10,6 +10,7 @@ import {
   PUSH_COALESCE_MS,
   RATE_ENVELOPES_BURST,
   RATE_ENVELOPES_PER_SECOND,
+  SHARED_SOCKET_TTL_MS,
 } from '../src/lib/protocol/limits';
 import { SNAPSHOT_GRACE_SECONDS } from './blobs/snapshotSweeper';
 import { DatabaseUrl, redactUrl, RedisUrl, SECRET_VARIABLES } from './serviceUrls';
@@ -72,6 +73,17 @@ const Env = z.object({
     unsetIfEmpty,
     z.coerce.number().int().min(1).max(1_000_000).default(MAX_ROOMS_PER_DEVICE),
   ),
+  // With REDIS_URL: a short one lets a test see a killed relay's sockets stop counting. Live sockets are refreshed
+  // every third of it, so a very short one would be mostly refreshing.
+  SHARED_SOCKET_TTL_MS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number()
+      .int()
+      .min(1_000, 'expected at least 1000 ms (each relay refreshes its sockets every third of it)')
+      .max(600_000, "expected at most 600000 ms (a crashed relay holds its devices' slots this long)")
+      .default(SHARED_SOCKET_TTL_MS),
+  ),
   VAPID_SUBJECT: z.preprocess(unsetIfEmpty, VapidSubject.default('mailto:admin@localhost')),
   // Tests and local development only: lets a device register an http:// push endpoint on a loopback host.
   PUSH_ALLOW_INSECURE_ENDPOINTS: z.preprocess(unsetIfEmpty, Flag.default(false)),
@@ -119,6 +131,8 @@ export interface Config {
   rateEnvelopesPerSecond: number;
   rateEnvelopesBurst: number;
   maxRoomsPerDevice: number;
+  /** With redisUrl: how long a relay's sockets count against their devices after it last refreshed them. */
+  sharedSocketTtlMs: number;
   /** The VAPID `sub` claim: who push services can contact about this relay. */
   vapidSubject: string;
   /** Accept http:// push endpoints on loopback hosts (tests); production requires https://. */
@@ -160,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       rateEnvelopesPerSecond: e.RATE_ENVELOPES_PER_SECOND,
       rateEnvelopesBurst: e.RATE_ENVELOPES_BURST,
       maxRoomsPerDevice: e.MAX_ROOMS_PER_DEVICE,
+      sharedSocketTtlMs: e.SHARED_SOCKET_TTL_MS,
       vapidSubject: e.VAPID_SUBJECT,
       pushAllowInsecureEndpoints: e.PUSH_ALLOW_INSECURE_ENDPOINTS,
       pushCoalesceMs: e.PUSH_COALESCE_MS,

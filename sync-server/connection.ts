@@ -265,7 +265,7 @@ export class Connection implements Session {
     this.ctx.metrics.connectionsOpen.dec();
     if (this.device) {
       this.ctx.metrics.connectionsAuthenticated.dec();
-      this.ctx.deviceLimits.releaseConnection(this.device.signPublic);
+      this.ctx.deviceLimits.releaseConnection(this.device.signPublic, this.id);
       this.ctx.deviceSockets.remove(this.device.signPublic, this);
     }
     this.ctx.log.info({ conn: this.id, code, device: this.device?.tag }, 'connection closed');

@@ -20,7 +20,7 @@ export interface RelayContext {
   fanout: Fanout;
   log: Logger;
   metrics: RelayMetrics;
-  /** Per-device append rate and socket count, in this process. */
+  /** Per-device append rate and socket count: in this process, or shared by every relay through Redis. */
   deviceLimits: DeviceLimits;
   /** Authenticated sockets by device, in this process: a revocation closes them. */
   deviceSockets: DeviceSockets;

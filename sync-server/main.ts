@@ -6,7 +6,7 @@ import { CLOSE_RESTART } from './connection';
 import { DeviceSockets } from './deviceSockets';
 import type { RelayContext } from './context';
 import { openFanout } from './fanout/openFanout';
-import { deviceLimitsFor } from './limits/deviceLimits';
+import { openDeviceLimits } from './limits/deviceLimits';
 import { createLogger } from './log';
 import { RelayMetrics } from './metrics';
 import { PushNotifier } from './push/pushNotifier';
@@ -29,6 +29,7 @@ const log = createLogger(config.logLevel);
 const storage = await openOrExit('storage', () => openStorage(config, log));
 const blobs = await openOrExit('blob storage', () => openBlobStorage(config, log));
 const fanout = await openOrExit('fan-out', () => openFanout(config, log));
+const deviceLimits = await openOrExit('device limits', () => openDeviceLimits(config, log));
 const vapid = await openOrExit('VAPID keys', () => loadVapidKeys(storage));
 const signatures = new SignaturePool(config.verifyThreads, log);
 const metrics = new RelayMetrics();
@@ -52,7 +53,7 @@ const ctx: RelayContext = {
     notifier.roomCommitted(room, authors),
   ),
   metrics,
-  deviceLimits: deviceLimitsFor(config),
+  deviceLimits,
   deviceSockets: new DeviceSockets(),
   presence,
   vapid,
@@ -109,6 +110,7 @@ async function shutdown(signal: string): Promise<void> {
   await notifier.idle();
   for (const connection of connections) connection.close(CLOSE_RESTART, 'relay restarting');
   await socketsClosed(relay);
+  await deviceLimits.close();
   await fanout.close();
   await storage.close();
   await snapshotSweeper.stop();

@@ -19,6 +19,8 @@ export interface AuthedDevice {
 
 /** What handlers may do with the socket they serve. */
 export interface Session {
+  /** This socket's number in this relay process (logs, and its slot among its device's sockets). */
+  readonly id: number;
   readonly log: Logger;
   /** The 32 random bytes sent in this socket's CHALLENGE. */
   readonly challenge: Uint8Array;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { fromHex } from '../../src/lib/protocol/hex';
 import { LocalFanout, type Fanout, type RoomEvent, type RoomListener } from '../fanout';
 import type { Logger } from '../log';
+import { withTimeout } from '../withTimeout';
 import {
   appendedMessages,
   decodeRelayMessage,
@@ -164,12 +165,4 @@ export class RedisFanout implements Fanout {
       this.reloadMembers(room);
     }
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

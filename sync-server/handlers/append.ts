@@ -26,7 +26,7 @@ export async function handleAppend(
     throw new RelayError('malformed_frame', 'only updates are appended; a snapshot travels as a blob', ref);
   }
   // Before the signature check: the bucket bounds the relay's verify and commit work, not only what it stores.
-  const retryAfterMs = ctx.deviceLimits.takeEnvelope(device.signPublic);
+  const retryAfterMs = await ctx.deviceLimits.takeEnvelope(device.signPublic);
   if (retryAfterMs > 0) {
     throw new RelayError(
       'rate_limited',

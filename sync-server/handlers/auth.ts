@@ -48,10 +48,15 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
   const identity = linked ? standing.identity : { signPublic: frame.signPublic, boxPublic: frame.boxPublic };
   const device = { signPublic: frame.signPublic, boxPublic: frame.boxPublic, identity, tag };
   await ctx.storage.upsertDevice(device, Date.now());
-  // No await between taking the slot and marking the socket authenticated: the socket's close releases the slot
-  // exactly when it was taken.
   if (!session.isOpen) return;
-  if (!ctx.deviceLimits.acquireConnection(device.signPublic)) {
+  const acquired = await ctx.deviceLimits.acquireConnection(device.signPublic, session.id);
+  // The socket's close releases its slot only once it is authenticated; one that closed while the slot was being
+  // taken (the count may be shared through Redis) gives it back here. No await from here to authenticated().
+  if (!session.isOpen) {
+    if (acquired) ctx.deviceLimits.releaseConnection(device.signPublic, session.id);
+    return;
+  }
+  if (!acquired) {
     session.log.info({ device: tag }, 'auth refused: too many connections');
     session.sendError(
       'too_many_connections',

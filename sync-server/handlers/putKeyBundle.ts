@@ -24,7 +24,7 @@ export async function handlePutKeyBundle(
   const { bundle, body } = decodeKeyBundle(frame.bundle);
   const { room, epoch } = bundle;
   // The append bucket bounds this too: each change or bundle costs the relay a signature check and a transaction.
-  const retryAfterMs = ctx.deviceLimits.takeEnvelope(device.signPublic);
+  const retryAfterMs = await ctx.deviceLimits.takeEnvelope(device.signPublic);
   if (retryAfterMs > 0) {
     throw new RelayError('rate_limited', `over the device's rate; retry in ${retryAfterMs} ms`, room);
   }

@@ -1,55 +1,85 @@
 import { toHex } from '../../src/lib/protocol/hex';
 import { MAX_CONNECTIONS_PER_DEVICE } from '../../src/lib/protocol/limits';
 import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { DeviceLimitSettings, SharedLimits } from './sharedLimits';
 import { TokenBucket } from './tokenBucket';
+import { TokenLease } from './tokenLease';
 
-export interface DeviceLimitSettings {
-  envelopesPerSecond: number;
-  envelopesBurst: number;
-  maxConnections: number;
-}
+export type { DeviceLimitSettings } from './sharedLimits';
 
 interface DeviceState {
   bucket: TokenBucket;
-  connections: number;
+  /** Ids of the device's authenticated sockets in this process. */
+  sockets: Set<number>;
+  /** Scaled out: this process's tokens from the device's shared bucket. */
+  lease: TokenLease | undefined;
 }
 
 /** Forget devices with no socket and a full bucket at most this often (a sweep walks every device). */
 const SWEEP_EVERY_MS = 60_000;
 
 /**
- * Per-device bounds that live in this relay process: the append rate (one token bucket per device signing key,
- * shared by all its sockets) and the number of sockets a device holds open. A device's state outlives its sockets
- * until its bucket is full again, so reconnecting does not refill it.
+ * Per-device bounds: the append rate (one token bucket per device signing key, shared by all its sockets) and the
+ * number of sockets a device holds open. A device's state outlives its sockets until its bucket is full again, so
+ * reconnecting does not refill it.
+ *
+ * In one process these counts are the limits. Scaled out (`shared`, Redis), the relays count a device's sockets
+ * together, and its appends draw on one shared bucket; this process's own counts stay the cheap first check (a
+ * device over a limit here is over it everywhere), and they alone decide while Redis cannot be reached.
  */
 export class DeviceLimits {
   private readonly devices = new Map<string, DeviceState>();
   private lastSweep: number;
+  private readonly heartbeat: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly settings: DeviceLimitSettings,
     private readonly clock: () => number = () => performance.now(),
+    private readonly shared?: SharedLimits,
   ) {
     this.lastSweep = clock();
+    if (shared) {
+      // Keeps this process's sockets counted; if it dies, they lapse within socketTtlMs.
+      this.heartbeat = setInterval(() => shared.refreshSockets(this.liveSockets()), shared.refreshEveryMs);
+      this.heartbeat.unref();
+    }
   }
 
   /** Take one append token for `signPublic`: 0 if allowed, else the ms to wait before retrying. */
-  takeEnvelope(signPublic: Uint8Array): number {
-    return this.state(signPublic).bucket.take(this.clock());
+  async takeEnvelope(signPublic: Uint8Array): Promise<number> {
+    const state = this.state(signPublic);
+    const wait = state.bucket.take(this.clock());
+    if (wait > 0 || !state.lease) return wait;
+    const sharedWait = await state.lease.take();
+    // undefined: Redis is unreachable, and this process's bucket, which allowed the append, decides alone.
+    if (!sharedWait) return 0;
+    state.bucket.giveBack();
+    return sharedWait;
   }
 
-  /** Count one more authenticated socket for the device, unless it already holds the maximum (then false). */
-  acquireConnection(signPublic: Uint8Array): boolean {
+  /**
+   * Count socket `connection` (its id in this process) for the device, unless the device already holds the maximum
+   * (then false).
+   */
+  async acquireConnection(signPublic: Uint8Array, connection: number): Promise<boolean> {
+    const max = this.settings.maxConnections;
+    if (this.state(signPublic).sockets.size >= max) return false;
+    const shared = await this.shared?.acquireSocket(toHex(signPublic), connection);
+    if (shared === false) return false;
+    // Read again after the wait: another socket of the device may have been counted meanwhile.
     const state = this.state(signPublic);
-    if (state.connections >= this.settings.maxConnections) return false;
-    state.connections += 1;
+    if (shared === undefined && state.sockets.size >= max) return false;
+    state.sockets.add(connection);
     return true;
   }
 
-  /** An authenticated socket of the device closed. */
-  releaseConnection(signPublic: Uint8Array): void {
-    const state = this.devices.get(toHex(signPublic));
-    if (state && state.connections > 0) state.connections -= 1;
+  /** Socket `connection` of the device, counted by acquireConnection, closed. */
+  releaseConnection(signPublic: Uint8Array, connection: number): void {
+    const key = toHex(signPublic);
+    const state = this.devices.get(key);
+    if (state?.sockets.delete(connection) && !this.closed) this.shared?.releaseSocket(key, connection);
     this.sweep();
   }
 
@@ -58,12 +88,34 @@ export class DeviceLimits {
     return this.devices.size;
   }
 
+  /** Stop refreshing, and hand this process's sockets and unused tokens back to the shared counts (shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (!this.shared || this.closed) return;
+    this.closed = true;
+    for (const [key, state] of this.devices) {
+      for (const connection of state.sockets) this.shared.releaseSocket(key, connection);
+      state.lease?.end();
+    }
+    await this.shared.close();
+  }
+
+  private liveSockets(): Array<[string, number[]]> {
+    const live: Array<[string, number[]]> = [];
+    for (const [key, state] of this.devices) if (state.sockets.size > 0) live.push([key, [...state.sockets]]);
+    return live;
+  }
+
   private state(signPublic: Uint8Array): DeviceState {
     const key = toHex(signPublic);
     let state = this.devices.get(key);
     if (!state) {
       const { envelopesPerSecond, envelopesBurst } = this.settings;
-      state = { bucket: new TokenBucket(envelopesPerSecond, envelopesBurst, this.clock()), connections: 0 };
+      state = {
+        bucket: new TokenBucket(envelopesPerSecond, envelopesBurst, this.clock()),
+        sockets: new Set(),
+        lease: this.shared && new TokenLease(key, this.shared, this.clock),
+      };
       this.devices.set(key, state);
     }
     return state;
@@ -74,16 +126,29 @@ export class DeviceLimits {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
     for (const [key, state] of this.devices) {
-      if (state.connections === 0 && state.bucket.isFull(now)) this.devices.delete(key);
+      const idle = state.sockets.size === 0 && !state.lease?.busy;
+      if (idle && state.bucket.isFull(now)) this.devices.delete(key);
     }
   }
 }
 
-/** The relay's device limits from its configuration (the socket cap has no override: 5 is small enough to test). */
-export function deviceLimitsFor(config: Config): DeviceLimits {
-  return new DeviceLimits({
+/** The relay's settings for device limits (the socket cap has no override: 5 is small enough to test). */
+export function deviceLimitSettings(config: Config): DeviceLimitSettings {
+  return {
     envelopesPerSecond: config.rateEnvelopesPerSecond,
     envelopesBurst: config.rateEnvelopesBurst,
     maxConnections: MAX_CONNECTIONS_PER_DEVICE,
-  });
+    socketTtlMs: config.sharedSocketTtlMs,
+  };
+}
+
+/**
+ * The relay's device limits: shared with the other relays through Redis when REDIS_URL is set (the Redis code is
+ * loaded only then), else in this process. Rejects if Redis is unreachable at start.
+ */
+export async function openDeviceLimits(config: Config, log: Logger): Promise<DeviceLimits> {
+  const settings = deviceLimitSettings(config);
+  if (!config.redisUrl) return new DeviceLimits(settings);
+  const { RedisLimits } = await import('./redisLimits');
+  return new DeviceLimits(settings, undefined, await RedisLimits.open(config.redisUrl, settings, log));
 }

@@ -25,6 +25,11 @@ export class TokenBucket {
     return Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000);
   }
 
+  /** Put back a token taken for an event that was then refused elsewhere (it cost nothing, so it counts for nothing). */
+  giveBack(): void {
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
   /** True when the bucket is full again at `now`: forgetting it then changes nothing. */
   isFull(now: number): boolean {
     this.refill(now);

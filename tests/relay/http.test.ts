@@ -107,14 +107,16 @@ describe('configuration', () => {
         ...process.env,
         PORT: 'eighty',
         LOG_LEVEL: 'chatty',
+        SHARED_SOCKET_TTL_MS: '50',
         DATA_DIR: path.join(os.tmpdir(), 'unused'),
       },
       encoding: 'utf8',
     });
     expect(result.status).not.toBe(0);
     const lines = result.stderr.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toContain('PORT');
     expect(lines[1]).toContain('LOG_LEVEL');
+    expect(lines[2]).toContain('SHARED_SOCKET_TTL_MS="50": expected at least 1000 ms');
   });
 });

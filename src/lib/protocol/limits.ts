@@ -69,6 +69,11 @@ export const MAX_ROOMS_PER_DEVICE = 500;
 
 /** Sockets one device may hold open at once. */
 export const MAX_CONNECTIONS_PER_DEVICE = 5;
+/**
+ * Scaled out (REDIS_URL), the relays count a device's sockets together in Redis. A relay refreshes its live sockets
+ * there every third of this; the sockets of a relay that died without closing them stop counting after this long.
+ */
+export const SHARED_SOCKET_TTL_MS = 30_000;
 
 /** Largest attachment or snapshot blob (ciphertext), and the size of each chunk on the wire. */
 export const MAX_BLOB_BYTES = 50 * 1024 * 1024;

@@ -21,39 +21,47 @@ describe('token bucket', () => {
 });
 
 describe('device limits', () => {
-  const settings = { envelopesPerSecond: 1, envelopesBurst: 2, maxConnections: 2 };
+  const settings = { envelopesPerSecond: 1, envelopesBurst: 2, maxConnections: 2, socketTtlMs: 30_000 };
   const key = (n: number) => new Uint8Array(32).fill(n);
 
-  it('shares one bucket between all sockets of a device and keeps devices apart', () => {
+  it('shares one bucket between all sockets of a device and keeps devices apart', async () => {
     const limits = new DeviceLimits(settings, () => 0);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect([limits.takeEnvelope(key(1)), limits.takeEnvelope(key(1))]).toEqual([0, 0]);
-    expect(limits.takeEnvelope(key(1))).toBe(1000);
-    expect(limits.takeEnvelope(key(2))).toBe(0);
+    expect(await limits.acquireConnection(key(1), 1)).toBe(true);
+    expect(await limits.acquireConnection(key(1), 2)).toBe(true);
+    expect([await limits.takeEnvelope(key(1)), await limits.takeEnvelope(key(1))]).toEqual([0, 0]);
+    expect(await limits.takeEnvelope(key(1))).toBe(1000);
+    expect(await limits.takeEnvelope(key(2))).toBe(0);
   });
 
-  it('refuses a socket over the cap and frees a slot when one closes', () => {
+  it('refuses a socket over the cap and frees a slot when one closes', async () => {
     const limits = new DeviceLimits(settings, () => 0);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect(limits.acquireConnection(key(1))).toBe(false);
-    limits.releaseConnection(key(1));
-    expect(limits.acquireConnection(key(1))).toBe(true);
+    expect(await limits.acquireConnection(key(1), 1)).toBe(true);
+    expect(await limits.acquireConnection(key(1), 2)).toBe(true);
+    expect(await limits.acquireConnection(key(1), 3)).toBe(false);
+    limits.releaseConnection(key(1), 1);
+    expect(await limits.acquireConnection(key(1), 4)).toBe(true);
   });
 
-  it('does not refill a drained bucket when the device reconnects, and forgets idle devices once refilled', () => {
+  it('frees a slot only for a socket it counted', async () => {
+    const limits = new DeviceLimits(settings, () => 0);
+    expect(await limits.acquireConnection(key(1), 1)).toBe(true);
+    expect(await limits.acquireConnection(key(1), 2)).toBe(true);
+    limits.releaseConnection(key(1), 3);
+    expect(await limits.acquireConnection(key(1), 4)).toBe(false);
+  });
+
+  it('does not refill a drained bucket when the device reconnects, and forgets idle devices once refilled', async () => {
     let now = 0;
     const limits = new DeviceLimits(settings, () => now);
-    limits.acquireConnection(key(1));
-    limits.takeEnvelope(key(1));
-    limits.takeEnvelope(key(1));
-    limits.releaseConnection(key(1));
-    limits.acquireConnection(key(1));
-    expect(limits.takeEnvelope(key(1))).toBeGreaterThan(0);
-    limits.releaseConnection(key(1));
+    await limits.acquireConnection(key(1), 1);
+    await limits.takeEnvelope(key(1));
+    await limits.takeEnvelope(key(1));
+    limits.releaseConnection(key(1), 1);
+    await limits.acquireConnection(key(1), 2);
+    expect(await limits.takeEnvelope(key(1))).toBeGreaterThan(0);
+    limits.releaseConnection(key(1), 2);
     now = 120_000;
-    limits.releaseConnection(key(2));
+    limits.releaseConnection(key(2), 3);
     expect(limits.size).toBe(0);
   });
 });
