@@ -30,7 +30,7 @@ async function newRoom() {
   return { creator, room };
 }
 
-describe('rooms', () => {
+describe('@relay rooms', () => {
   it('creates a room once and answers the creator retrying with ROOM_CREATED', async () => {
     const { creator, room } = await newRoom();
     await creator.createRoom(room);
@@ -61,7 +61,7 @@ describe('rooms', () => {
   });
 });
 
-describe('appending envelopes', () => {
+describe('@relay appending envelopes', () => {
   it('acks appends with seq 1, 2, 3 and delivers them to another subscribed socket of the room', async () => {
     const { creator, room } = await newRoom();
     const reader = await RelayClient.connectAs(relay.wsUrl, creator.device!);

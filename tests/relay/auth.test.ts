@@ -17,7 +17,7 @@ afterAll(async () => {
   relay.removeData();
 });
 
-describe('device authentication', () => {
+describe('@relay device authentication', () => {
   it('sends a 32-byte challenge on connect and READY for a valid signature over it', async () => {
     const client = await RelayClient.connect(relay.wsUrl);
     expect(client.challenge).toHaveLength(CHALLENGE_BYTES);
@@ -83,7 +83,7 @@ describe('device authentication', () => {
   });
 });
 
-describe('auth timeout', () => {
+describe('@relay auth timeout', () => {
   let quick: RunningRelay;
   beforeAll(async () => {
     quick = await startRelay({ env: { AUTH_TIMEOUT_MS: '300' } });

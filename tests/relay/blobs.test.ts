@@ -6,7 +6,7 @@ import { makeDevice, RelayClient } from '../helpers/relayClient';
 import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
 import type { RunningRelay } from '../helpers/relayProcess';
 
-describe.each(RELAY_BACKENDS)('blobs on $name', (backend) => {
+describe.each(RELAY_BACKENDS)('@relay blobs on $name', (backend) => {
   let storage: BackendStorage;
   let relay: RunningRelay;
 

@@ -33,7 +33,7 @@ async function appendMany(
   return sent.map((e) => e.bytes);
 }
 
-describe('catch-up', () => {
+describe('@relay catch-up', () => {
   it('returns every envelope after seq 0 in order, in pages of at most CATCH_UP_PAGE_ENVELOPES, then CAUGHT_UP', async () => {
     const writer = await RelayClient.connectAs(relay.wsUrl);
     const room = await writer.createRoom();

@@ -74,7 +74,7 @@ async function changeAccepted(client: RelayClient, entry: Uint8Array): Promise<v
 const key = (device: TestDevice) => Buffer.from(device.publicKey);
 const box = (device: TestDevice) => Buffer.from(device.boxPublic);
 
-describe('a relay database from before conversations', () => {
+describe('@relay a relay database from before conversations', () => {
   it('on SQLite, is moved to schema 4 and its rooms keep working', async () => {
     const dataDir = makeDataDir();
     const legacy = legacyRoom();

@@ -210,7 +210,7 @@ async function setUpRooms(url: string): Promise<Array<{ device: TestDevice; room
   return out;
 }
 
-describe('crash safety', () => {
+describe('@relay crash safety', () => {
   it('after SIGKILL mid-burst and a restart, acked envelopes keep their seqs and resent ones are stored exactly once', async () => {
     const first = await start();
     let acks = 0;

@@ -19,7 +19,7 @@ const CLOSE_DEVICE_REVOKED = 4004;
 
 // Linked devices and revocation, against each storage: the same frames must get the same answers.
 for (const backend of RELAY_BACKENDS) {
-  describe.skipIf(backend.skipReason !== null)(`devices on ${backend.name}`, () => {
+  describe.skipIf(backend.skipReason !== null)(`@relay devices on ${backend.name}`, () => {
     let storage: BackendStorage;
     let relay: RunningRelay;
     /** A second relay process over the same storage: its sockets hear of a revocation only through storage. */
@@ -255,53 +255,56 @@ const SCHEMA_V2 = `
 
 const PUSH_ENDPOINT = 'https://push.example/wpush/v2/kept-across-the-upgrade';
 
-describe.each([1, 2])('a relay database at schema version %i, from before linked devices', (version) => {
-  it('is migrated in place: its rooms, members and push subscriptions stay, and its identities can link devices', async () => {
-    const dataDir = makeDataDir();
-    const identity = makeDevice();
-    const room = randomBytesOf(16);
-    const file = path.join(dataDir, 'hearth.sqlite');
-    const db = new Database(file);
-    db.exec(SCHEMA_V1);
-    if (version >= 2) db.exec(SCHEMA_V2);
-    const key = Buffer.from(identity.publicKey);
-    const box = Buffer.from(identity.boxPublic);
-    db.prepare('INSERT INTO devices VALUES (?, ?, 1, 1)').run(key, box);
-    db.prepare('INSERT INTO rooms VALUES (?, 0, 1)').run(Buffer.from(room));
-    db.prepare(`INSERT INTO members VALUES (?, ?, ?, x'', x'', 1)`).run(Buffer.from(room), key, box);
-    if (version >= 2) {
-      db.prepare('INSERT INTO push_subscriptions VALUES (?, ?, ?, ?, 1)').run(
-        PUSH_ENDPOINT,
-        key,
-        Buffer.alloc(65, 4),
-        Buffer.alloc(16, 7),
-      );
-    }
-    db.close();
+describe.each([1, 2])(
+  '@relay a relay database at schema version %i, from before linked devices',
+  (version) => {
+    it('is migrated in place: its rooms, members and push subscriptions stay, and its identities can link devices', async () => {
+      const dataDir = makeDataDir();
+      const identity = makeDevice();
+      const room = randomBytesOf(16);
+      const file = path.join(dataDir, 'hearth.sqlite');
+      const db = new Database(file);
+      db.exec(SCHEMA_V1);
+      if (version >= 2) db.exec(SCHEMA_V2);
+      const key = Buffer.from(identity.publicKey);
+      const box = Buffer.from(identity.boxPublic);
+      db.prepare('INSERT INTO devices VALUES (?, ?, 1, 1)').run(key, box);
+      db.prepare('INSERT INTO rooms VALUES (?, 0, 1)').run(Buffer.from(room));
+      db.prepare(`INSERT INTO members VALUES (?, ?, ?, x'', x'', 1)`).run(Buffer.from(room), key, box);
+      if (version >= 2) {
+        db.prepare('INSERT INTO push_subscriptions VALUES (?, ?, ?, ?, 1)').run(
+          PUSH_ENDPOINT,
+          key,
+          Buffer.alloc(65, 4),
+          Buffer.alloc(16, 7),
+        );
+      }
+      db.close();
 
-    const relay = await startRelay({ dataDir });
-    try {
-      const phone = await RelayClient.connectAs(relay.wsUrl, identity);
-      expect((await phone.subscribe(room)).members.members).toHaveLength(1);
-      const laptop = makeDevice();
-      phone.sendFrame(linkFrame(identity, laptop));
-      await phone.waitFor('deviceLinked');
-      const client = await RelayClient.connectAs(relay.wsUrl, laptop);
-      expect((await client.append(makeEnvelope({ author: laptop, room, clock: 1 }).bytes)).seq).toBe(1);
-      client.close();
-      phone.close();
-    } finally {
-      await relay.stop();
-    }
-    const after = new Database(file, { readonly: true });
-    try {
-      const versions = after.prepare('SELECT version FROM schema_version ORDER BY version').all();
-      expect(versions).toEqual([1, 2, 3, 4].map((v) => ({ version: v })));
-      const kept = after.prepare('SELECT endpoint FROM push_subscriptions').all();
-      expect(kept).toEqual(version >= 2 ? [{ endpoint: PUSH_ENDPOINT }] : []);
-    } finally {
-      after.close();
-      relay.removeData();
-    }
-  });
-});
+      const relay = await startRelay({ dataDir });
+      try {
+        const phone = await RelayClient.connectAs(relay.wsUrl, identity);
+        expect((await phone.subscribe(room)).members.members).toHaveLength(1);
+        const laptop = makeDevice();
+        phone.sendFrame(linkFrame(identity, laptop));
+        await phone.waitFor('deviceLinked');
+        const client = await RelayClient.connectAs(relay.wsUrl, laptop);
+        expect((await client.append(makeEnvelope({ author: laptop, room, clock: 1 }).bytes)).seq).toBe(1);
+        client.close();
+        phone.close();
+      } finally {
+        await relay.stop();
+      }
+      const after = new Database(file, { readonly: true });
+      try {
+        const versions = after.prepare('SELECT version FROM schema_version ORDER BY version').all();
+        expect(versions).toEqual([1, 2, 3, 4].map((v) => ({ version: v })));
+        const kept = after.prepare('SELECT endpoint FROM push_subscriptions').all();
+        expect(kept).toEqual(version >= 2 ? [{ endpoint: PUSH_ENDPOINT }] : []);
+      } finally {
+        after.close();
+        relay.removeData();
+      }
+    });
+  },
+);

@@ -343,7 +343,7 @@ async function makeActors(url: string): Promise<{ actors: Actor[]; shared: Uint8
   return { actors, shared };
 }
 
-describe('fuzzing the relay', () => {
+describe('@relay fuzzing the relay', () => {
   it(`survives ${TARGET_FRAMES} random and mutated frames and stores exactly the valid acknowledged envelopes`, async () => {
     relay = await startRelay({
       // The bucket would (rightly) refuse most of this flood; the run is about parsing and storage, not rate.

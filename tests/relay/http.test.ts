@@ -36,7 +36,7 @@ afterAll(async () => {
   fs.rmSync(buildDir, { recursive: true, force: true });
 });
 
-describe('http', () => {
+describe('@relay http', () => {
   it('answers /healthz with {"ok":true}', async () => {
     const response = await fetch(`${relay.url}/healthz`);
     expect(response.status).toBe(200);
@@ -99,7 +99,7 @@ describe('http', () => {
   });
 });
 
-describe('configuration', () => {
+describe('@relay configuration', () => {
   it('exits non-zero with one line per invalid variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
       cwd: REPO_ROOT,

@@ -49,7 +49,7 @@ async function roomWithInvite(ttlMs = 60_000): Promise<Invited> {
   return { creator, room, inviteId, claimKey, box, expiresAt };
 }
 
-describe('invites', () => {
+describe('@relay invites', () => {
   it('lets an invited device read the invite, claim it, and become a member the creator sees in MEMBERS', async () => {
     const { creator, room, inviteId, claimKey, box, expiresAt } = await roomWithInvite();
     const guestDevice = makeDevice();

@@ -35,7 +35,7 @@ async function expectRelayServes(relay: RunningRelay): Promise<void> {
   client.close();
 }
 
-describe('envelopes per second per device', () => {
+describe('@relay envelopes per second per device', () => {
   const BURST = 5;
   let relay: RunningRelay;
   beforeAll(async () => {
@@ -72,7 +72,7 @@ describe('envelopes per second per device', () => {
   });
 });
 
-describe('rooms per device', () => {
+describe('@relay rooms per device', () => {
   const MAX_ROOMS = 3;
   let relay: RunningRelay;
   beforeAll(async () => {
@@ -114,7 +114,7 @@ describe('rooms per device', () => {
   });
 });
 
-describe('connections per device', () => {
+describe('@relay connections per device', () => {
   let relay: RunningRelay;
   beforeAll(async () => {
     relay = await start();

@@ -46,7 +46,7 @@ function spellings(bytes: Uint8Array): string[] {
   ];
 }
 
-describe('relay logs', () => {
+describe('@relay relay logs', () => {
   it('at debug level carry no content, keys, signatures or invite ids through a normal exchange and bad input', async () => {
     const alice = makeDevice();
     const bob = makeDevice();

@@ -24,7 +24,7 @@ async function expectRelayServes(): Promise<void> {
   client.close();
 }
 
-describe('malformed input', () => {
+describe('@relay malformed input', () => {
   it('answers a text frame with malformed_frame and keeps the socket', async () => {
     const client = await RelayClient.connectAs(relay.wsUrl);
     client.sendRaw('{"type":"subscribe"}');

@@ -15,7 +15,7 @@ import { RELAY_BACKENDS, relayForSuite } from '../helpers/relayBackends';
 
 // Conversations' access control at the relay, against each storage: the same frames must get the same answers.
 for (const backend of RELAY_BACKENDS) {
-  describe.skipIf(backend.skipReason !== null)(`membership on ${backend.name}`, () => {
+  describe.skipIf(backend.skipReason !== null)(`@relay membership on ${backend.name}`, () => {
     const suite = relayForSuite(backend);
 
     /** The next MEMBERSHIP_ACCEPTED or ERROR, skipping what the socket's own subscription hears meanwhile. */

@@ -25,7 +25,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describe('metrics', () => {
+describe('@relay metrics', () => {
   it('reports connections, frames, appends, errors and catch-up pages in Prometheus format', async () => {
     const writer = await RelayClient.connectAs(relay.wsUrl);
     const room = await writer.createRoom();

@@ -24,7 +24,7 @@ afterEach(async () => {
   for (const dir of dataDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('durability', () => {
+describe('@relay durability', () => {
   it('keeps rooms, members and envelopes with their seqs across a restart', async () => {
     const dataDir = newDataDir();
     const first = await start(dataDir);

@@ -70,7 +70,7 @@ async function vapidPublicKey(relay: RunningRelay): Promise<string> {
 }
 
 for (const backend of RELAY_BACKENDS) {
-  describe.skipIf(backend.skipReason !== null)(`push notifications on ${backend.name}`, () => {
+  describe.skipIf(backend.skipReason !== null)(`@relay push notifications on ${backend.name}`, () => {
     let storage: BackendStorage;
 
     afterEach(async () => {
@@ -307,7 +307,7 @@ for (const backend of RELAY_BACKENDS) {
   });
 }
 
-describe.skipIf(RELAY_BACKENDS[1].skipReason !== null)('push notifications scaled out', () => {
+describe.skipIf(RELAY_BACKENDS[1].skipReason !== null)('@relay push notifications scaled out', () => {
   it('gives relays that start together over one database the same VAPID key pair', async () => {
     const storage = await RELAY_BACKENDS[1].prepare();
     try {

@@ -68,7 +68,7 @@ function envelopes(author: TestDevice, room: Uint8Array, firstClock: number, cou
   return Array.from({ length: count }, (_, i) => makeEnvelope({ author, room, clock: firstClock + i }));
 }
 
-describe.skipIf(SCALE_OUT_SKIP_REASON !== null)('two relays on PostgreSQL and Redis', () => {
+describe.skipIf(SCALE_OUT_SKIP_REASON !== null)('@relay two relays on PostgreSQL and Redis', () => {
   it("carry a conversation's membership across: an added member's room list, its log, key bundle and removal", async () => {
     const [a, b] = await twoRelays();
     const managerDevice = makeDevice();

@@ -11,7 +11,7 @@ afterAll(async () => {
   relays[0]?.removeData();
 });
 
-describe('graceful shutdown', () => {
+describe('@relay graceful shutdown', () => {
   it('on SIGTERM acks every append it took, refuses later frames with shutting_down, closes with 1012, and stores exactly what it acked', async () => {
     const first = await startRelay({ dataDir, env: { RATE_ENVELOPES_BURST: '100000' } });
     relays.push(first);

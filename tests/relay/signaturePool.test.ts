@@ -36,7 +36,7 @@ function checks(count: number): { checks: SignatureCheck[]; expected: boolean[] 
   return { checks: made, expected };
 }
 
-describe('signature pool', () => {
+describe('@relay signature pool', () => {
   it.each([
     ['on two threads', 2, 100],
     ['on one thread', 1, 40],

@@ -50,7 +50,7 @@ async function subscribeLatest(client: RelayClient, room: Uint8Array) {
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-describe.each(RELAY_BACKENDS)('snapshots on $name', (backend) => {
+describe.each(RELAY_BACKENDS)('@relay snapshots on $name', (backend) => {
   let storage: BackendStorage;
   let relay: RunningRelay;
 

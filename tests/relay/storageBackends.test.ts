@@ -18,7 +18,7 @@ import { RELAY_BACKENDS, relayForSuite } from '../helpers/relayBackends';
 
 // The relay's storage contract, run against each implementation: the same frames must get the same answers.
 for (const backend of RELAY_BACKENDS) {
-  describe.skipIf(backend.skipReason !== null)(`relay on ${backend.name}`, () => {
+  describe.skipIf(backend.skipReason !== null)(`@relay relay on ${backend.name}`, () => {
     const suite = relayForSuite(backend);
 
     async function newRoom() {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeviceLimits } from '../../../sync-server/limits/deviceLimits';
 import { TokenBucket } from '../../../sync-server/limits/tokenBucket';
 
-describe('token bucket', () => {
+describe('@relay token bucket', () => {
   it('allows a burst of its capacity, then one event per refill interval, and says how long to wait', () => {
     const bucket = new TokenBucket(10, 3, 0);
     expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
@@ -20,7 +20,7 @@ describe('token bucket', () => {
   });
 });
 
-describe('device limits', () => {
+describe('@relay device limits', () => {
   const settings = { envelopesPerSecond: 1, envelopesBurst: 2, maxConnections: 2, socketTtlMs: 30_000 };
   const key = (n: number) => new Uint8Array(32).fill(n);
 

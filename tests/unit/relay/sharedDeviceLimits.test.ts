@@ -48,7 +48,7 @@ async function takeAll(limits: DeviceLimits, device: Uint8Array, count: number):
   return waits;
 }
 
-describe.skipIf(SCALE_OUT_SKIP_REASON !== null)('device limits shared through Redis', () => {
+describe.skipIf(SCALE_OUT_SKIP_REASON !== null)('@relay device limits shared through Redis', () => {
   it('give the tokens one relay leased and did not use back to the shared bucket when the lease lapses', async () => {
     const [a, b] = [await relayLimits(), await relayLimits()];
     const device = newDevice();
