@@ -48,9 +48,11 @@ export class Connection implements Session {
   private stopRoomUpdates: (() => void) | undefined;
   private childLog: Logger | undefined;
 
+  /** `connections` is the server's set of open connections: this one is in it from start() until its socket closes. */
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: RelayContext,
+    private readonly connections: Set<Connection>,
   ) {}
 
   /** This socket's logger (every line says `conn`), made on first use: an idle socket that logs nothing holds none. */
@@ -59,6 +61,7 @@ export class Connection implements Session {
   }
 
   start(): void {
+    this.connections.add(this);
     this.ctx.log.info({ conn: this.id }, 'connection opened');
     this.ctx.metrics.connectionsOpen.inc();
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
@@ -239,6 +242,7 @@ export class Connection implements Session {
   }
 
   private onClose(code: number): void {
+    this.connections.delete(this);
     this.reading = false;
     clearTimeout(this.authTimer);
     this.stopRoomUpdates?.();
