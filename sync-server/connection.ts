@@ -46,7 +46,6 @@ export class Connection implements Session {
   private shuttingDown = false;
   private authTimer: NodeJS.Timeout | undefined;
   private stopRoomUpdates: (() => void) | undefined;
-  private childLog: Logger | undefined;
 
   /** `connections` is the server's set of open connections: this one is in it from start() until its socket closes. */
   constructor(
@@ -55,9 +54,13 @@ export class Connection implements Session {
     private readonly connections: Set<Connection>,
   ) {}
 
-  /** This socket's logger (every line says `conn`), made on first use: an idle socket that logs nothing holds none. */
+  /**
+   * A logger whose lines say this socket's `conn`, made for the caller and not kept: sockets are idle most of their
+   * life, and a child logger per socket would be held by every one of them. Lines on every frame use ctx.log with
+   * `conn` instead, to make none.
+   */
   get log(): Logger {
-    return (this.childLog ??= this.ctx.log.child({ conn: this.id }));
+    return this.ctx.log.child({ conn: this.id });
   }
 
   start(): void {
@@ -92,7 +95,7 @@ export class Connection implements Session {
   }
 
   sendError(code: ErrorCode, message: string, ref: Uint8Array = new Uint8Array(0)): void {
-    this.log.info({ code }, 'error sent');
+    this.ctx.log.info({ conn: this.id, code }, 'error sent');
     this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_TEXT_CHARS), ref });
   }
 
@@ -207,7 +210,7 @@ export class Connection implements Session {
       throw error;
     }
     this.ctx.metrics.framesIn.inc({ type: frame.type });
-    this.log.debug({ type: frame.type, bytes: bytes.length }, 'frame received');
+    this.ctx.log.debug({ conn: this.id, type: frame.type, bytes: bytes.length }, 'frame received');
     return frame;
   }
 

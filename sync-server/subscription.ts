@@ -22,6 +22,8 @@ export function membershipFrames(room: Uint8Array, members: Member[], devices: R
 
 /** The part of a socket a subscription writes to. */
 export interface SubscriberSocket {
+  /** Lines about this subscription (catch-up, failures) go to the socket's logger. */
+  readonly log: Logger;
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
   sendBytes(bytes: Uint8Array): void;
@@ -32,7 +34,6 @@ export interface SubscriberSocket {
 export interface SubscriptionDeps {
   storage: RelayStorage;
   fanout: Fanout;
-  log: Logger;
   /** The identity the subscribing device acts for: once it is no longer a member, the subscription ends. */
   identity: Uint8Array;
   /** Called once when the subscription ends, however it ends. */
@@ -121,7 +122,7 @@ export class Subscription {
     const fresh = deliveries.filter((d) => d.seq > this.sentSeq);
     if (fresh.length === 0) return;
     if (fresh[0].seq !== this.sentSeq + 1 || this.socket.bufferedAmount > HIGH_WATER_BYTES) {
-      this.deps.log.debug(
+      this.socket.log.debug(
         { sentSeq: this.sentSeq, buffered: this.socket.bufferedAmount },
         'catching up from storage',
       );
@@ -250,7 +251,7 @@ export class Subscription {
 
   private fail(error: unknown): void {
     // The subscriber gets an error and must subscribe again; storage errors carry no content.
-    this.deps.log.error({ err: error }, 'catch-up failed');
+    this.socket.log.error({ err: error }, 'catch-up failed');
     this.close();
     if (this.socket.isOpen) {
       this.socket.sendBytes(

@@ -26,7 +26,6 @@ export async function handleSubscribe(
   const subscription: Subscription = new Subscription(frame.room, frame.afterSeq, session, {
     storage: ctx.storage,
     fanout: ctx.fanout,
-    log: session.log,
     identity: device.identity.signPublic,
     onClose: () => {
       leavePresence();
