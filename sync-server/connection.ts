@@ -2,10 +2,11 @@ import { randomFillSync } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../src/lib/protocol/errors';
 import { decodeFrame, encodeFrame, type Frame, type RoomDevice } from '../src/lib/protocol/frames';
-import { bytesEqual } from '../src/lib/protocol/hex';
+import { bytesEqual, toHex } from '../src/lib/protocol/hex';
 import { CHALLENGE_BYTES, MAX_ERROR_TEXT_CHARS, MAX_FRAME_BYTES } from '../src/lib/protocol/limits';
 import type { RelayContext } from './context';
 import { closeRevokedSession } from './deviceSockets';
+import type { RoomsListener } from './fanout';
 import { dispatchFrame } from './handlers/dispatch';
 import { handleListRooms } from './handlers/listRooms';
 import type { Logger } from './log';
@@ -32,7 +33,7 @@ let nextConnectionId = 1;
  * time in arrival order, so a pipelined CLAIM_INVITE then APPEND sees the claim committed; an APPEND's handler
  * returns once the append is queued, so pipelined appends still share a group commit.
  */
-export class Connection implements Session {
+export class Connection implements Session, RoomsListener {
   readonly id = nextConnectionId++;
   readonly challenge = randomFillSync(new Uint8Array(CHALLENGE_BYTES));
   readonly subscriptions = new Map<string, Subscription>();
@@ -45,7 +46,6 @@ export class Connection implements Session {
   private reading = true;
   private shuttingDown = false;
   private authTimer: NodeJS.Timeout | undefined;
-  private stopRoomUpdates: (() => void) | undefined;
 
   /** `connections` is the server's set of open connections: this one is in it from start() until its socket closes. */
   constructor(
@@ -102,13 +102,22 @@ export class Connection implements Session {
   authenticated(device: AuthedDevice): void {
     this.device = device;
     this.ctx.deviceSockets.add(device.signPublic, this);
-    // Told when a membership change adds the identity to a room or takes it out: say so with a fresh ROOM_LIST.
-    this.stopRoomUpdates = this.ctx.fanout.subscribeRooms(device.identity.signPublic, () => {
-      this.chain = this.chain.then(() => this.sendRoomList(device));
-    });
+    this.ctx.fanout.subscribeRooms(device.identity.signPublic, this);
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.ctx.metrics.connectionsAuthenticated.inc();
+  }
+
+  /** A membership change added the identity to a room or took it out: say so with a fresh ROOM_LIST. */
+  roomsChanged(): void {
+    const device = this.device;
+    if (device) this.chain = this.chain.then(() => this.sendRoomList(device));
+  }
+
+  subscriptionEnded(subscription: Subscription): void {
+    // Ended by itself (the identity was removed from the room) or replaced: forget it, so nothing treats it as live.
+    const key = toHex(subscription.room);
+    if (this.subscriptions.get(key) === subscription) this.subscriptions.delete(key);
   }
 
   roomDevicesChanged(devices: RoomDevice[]): void {
@@ -248,10 +257,10 @@ export class Connection implements Session {
     this.connections.delete(this);
     this.reading = false;
     clearTimeout(this.authTimer);
-    this.stopRoomUpdates?.();
     this.closeSubscriptions();
     this.ctx.metrics.connectionsOpen.dec();
     if (this.device) {
+      this.ctx.fanout.unsubscribeRooms(this.device.identity.signPublic, this);
       this.ctx.metrics.connectionsAuthenticated.dec();
       this.ctx.deviceLimits.releaseConnection(this.device.signPublic);
       this.ctx.deviceSockets.remove(this.device.signPublic, this);

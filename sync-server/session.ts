@@ -41,4 +41,6 @@ export interface Session {
   roomDevicesChanged(devices: RoomDevice[]): void;
   /** A DELIVER frame was sent from storage rather than live fan-out (counted in /metrics). */
   catchUpPageSent(): void;
+  /** `subscription` ended (the identity left the room, the catch-up failed, or it was replaced or closed). */
+  subscriptionEnded(subscription: Subscription): void;
 }

@@ -2,9 +2,10 @@ import { CATCH_UP_PAGE_BYTES, CATCH_UP_PAGE_ENVELOPES } from '../src/lib/protoco
 import { encodeFrame, type Delivery, type Member, type RoomDevice } from '../src/lib/protocol/frames';
 import { bytesEqual } from '../src/lib/protocol/hex';
 import { deliverFrames } from './deliverFrames';
-import type { Fanout, RoomEvent } from './fanout';
+import type { RelayContext } from './context';
+import type { RoomEvent, RoomListener } from './fanout';
 import type { Logger } from './log';
-import type { RelayStorage } from './storage/RelayStorage';
+import type { AuthedDevice } from './session';
 
 /** Above this many unsent bytes on a socket, the reader is served from storage once it drains, not from memory. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
@@ -29,16 +30,12 @@ export interface SubscriberSocket {
   sendBytes(bytes: Uint8Array): void;
   roomDevicesChanged(devices: RoomDevice[]): void;
   catchUpPageSent(): void;
+  /** Called once when `subscription` ends, however it ends. */
+  subscriptionEnded(subscription: Subscription): void;
 }
 
-export interface SubscriptionDeps {
-  storage: RelayStorage;
-  fanout: Fanout;
-  /** The identity the subscribing device acts for: once it is no longer a member, the subscription ends. */
-  identity: Uint8Array;
-  /** Called once when the subscription ends, however it ends. */
-  onClose?: () => void;
-}
+/** The relay's services a subscription uses: the relay's context itself, so a subscription adds no object for them. */
+export type SubscriptionDeps = Pick<RelayContext, 'storage' | 'fanout' | 'presence'>;
 
 /**
  * One socket's subscription to one room. Invariant: the socket receives each seq after `afterSeq` at most once and
@@ -46,7 +43,7 @@ export interface SubscriptionDeps {
  * Live envelopes go straight out while they follow on from `sentSeq`; on a gap, or while the socket is backed up,
  * the subscription reads from storage until it reaches the head (catch-up), then goes live again.
  */
-export class Subscription {
+export class Subscription implements RoomListener {
   private sentSeq: number;
   private active = true;
   private catchingUp = false;
@@ -64,12 +61,16 @@ export class Subscription {
    * first such ACK, so a reader that never writes holds no Set.
    */
   private ackedAhead: Set<number> | undefined;
-  private unsubscribe: () => void = () => {};
 
+  /**
+   * `device` is the subscribing device: it counts as reading the room (no push about it) while the subscription
+   * lasts, and once the identity it acts for is no longer a member, the subscription ends.
+   */
   constructor(
-    private readonly room: Uint8Array,
+    readonly room: Uint8Array,
     afterSeq: number,
     private readonly socket: SubscriberSocket,
+    private readonly device: AuthedDevice,
     private readonly deps: SubscriptionDeps,
   ) {
     this.sentSeq = afterSeq;
@@ -80,7 +81,8 @@ export class Subscription {
    * MEMBERS (DEVICES, MEMBERSHIP_LOG, KEY_BUNDLE) go out before any envelope.
    */
   start(): void {
-    this.unsubscribe = this.deps.fanout.subscribe(this.room, (event) => this.onEvent(event));
+    this.deps.presence.enter(this.room, this.device.signPublic);
+    this.deps.fanout.subscribe(this.room, this);
     void this.catchUp();
   }
 
@@ -90,14 +92,15 @@ export class Subscription {
   }
 
   close(): void {
-    const wasActive = this.active;
+    if (!this.active) return;
     this.active = false;
-    this.unsubscribe();
+    this.deps.fanout.unsubscribe(this.room, this);
+    this.deps.presence.leave(this.room, this.device.signPublic);
     this.ackedAhead = undefined;
-    if (wasActive) this.deps.onClose?.();
+    this.socket.subscriptionEnded(this);
   }
 
-  private onEvent(event: RoomEvent): void {
+  roomEvent(event: RoomEvent): void {
     if (!this.active || !this.socket.isOpen) return;
     if (event.type === 'members') {
       // Reread before any later envelope goes out: a device must hold a new key and member list before it sees
@@ -191,7 +194,8 @@ export class Subscription {
    */
   private async sendMembership(): Promise<boolean> {
     this.membershipDirty = false;
-    const { storage, identity } = this.deps;
+    const { storage } = this.deps;
+    const identity = this.device.identity.signPublic;
     const members = await storage.listMembers(this.room);
     if (!this.active || !this.socket.isOpen) return false;
     if (!members.some((m) => bytesEqual(m.signPublic, identity))) {

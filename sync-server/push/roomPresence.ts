@@ -7,8 +7,8 @@ import { toHex } from '../../src/lib/protocol/hex';
 export class RoomPresence {
   private readonly rooms = new Map<string, Map<string, number>>();
 
-  /** Mark `device` as reading `room`; call the returned function once when that subscription ends. */
-  enter(room: Uint8Array, device: Uint8Array): () => void {
+  /** Mark `device` as reading `room`; call leave(room, device) once when that subscription ends. */
+  enter(room: Uint8Array, device: Uint8Array): void {
     const roomKey = toHex(room);
     const deviceKey = toHex(device);
     let devices = this.rooms.get(roomKey);
@@ -17,16 +17,19 @@ export class RoomPresence {
       this.rooms.set(roomKey, devices);
     }
     devices.set(deviceKey, (devices.get(deviceKey) ?? 0) + 1);
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      const count = (devices.get(deviceKey) ?? 1) - 1;
-      if (count > 0) devices.set(deviceKey, count);
-      else devices.delete(deviceKey);
-      // Nothing of a room stays in memory once no one reads it.
-      if (devices.size === 0 && this.rooms.get(roomKey) === devices) this.rooms.delete(roomKey);
-    };
+  }
+
+  /** One subscription of `device` to `room` ended. */
+  leave(room: Uint8Array, device: Uint8Array): void {
+    const roomKey = toHex(room);
+    const deviceKey = toHex(device);
+    const devices = this.rooms.get(roomKey);
+    const count = devices?.get(deviceKey);
+    if (!devices || count === undefined) return;
+    if (count > 1) devices.set(deviceKey, count - 1);
+    else devices.delete(deviceKey);
+    // Nothing of a room stays in memory once no one reads it.
+    if (devices.size === 0) this.rooms.delete(roomKey);
   }
 
   isPresent(room: Uint8Array, device: Uint8Array): boolean {
