@@ -35,7 +35,8 @@ let nextConnectionId = 1;
  */
 export class Connection implements Session, RoomsListener {
   readonly id = nextConnectionId++;
-  readonly challenge = randomFillSync(new Uint8Array(CHALLENGE_BYTES));
+  /** Made by start(); dropped once the socket authenticates: AUTH checks it once, and an idle socket need not keep it. */
+  challenge: Uint8Array | null = null;
   readonly subscriptions = new Map<string, Subscription>();
   device: AuthedDevice | null = null;
   /** When the frame being handled arrived (performance.now()): frames are handled one at a time. */
@@ -73,7 +74,9 @@ export class Connection implements Session, RoomsListener {
     this.authTimer = setTimeout(() => {
       if (!this.device) this.close(CLOSE_AUTH_TIMEOUT, 'auth timeout');
     }, this.ctx.config.authTimeoutMs);
-    this.send({ type: 'challenge', nonce: this.challenge });
+    const challenge = randomFillSync(new Uint8Array(CHALLENGE_BYTES));
+    this.challenge = challenge;
+    this.send({ type: 'challenge', nonce: challenge });
   }
 
   get isOpen(): boolean {
@@ -101,6 +104,7 @@ export class Connection implements Session, RoomsListener {
 
   authenticated(device: AuthedDevice): void {
     this.device = device;
+    this.challenge = null;
     this.ctx.deviceSockets.add(device.signPublic, this);
     this.ctx.fanout.subscribeRooms(device.identity.signPublic, this);
     clearTimeout(this.authTimer);

@@ -20,8 +20,8 @@ export interface AuthedDevice {
 /** What handlers may do with the socket they serve. */
 export interface Session {
   readonly log: Logger;
-  /** The 32 random bytes sent in this socket's CHALLENGE. */
-  readonly challenge: Uint8Array;
+  /** The 32 random bytes sent in this socket's CHALLENGE; null once the socket has authenticated. */
+  readonly challenge: Uint8Array | null;
   readonly device: AuthedDevice | null;
   /** Live subscriptions of this socket, by room id in hex. */
   readonly subscriptions: Map<string, Subscription>;

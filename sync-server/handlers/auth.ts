@@ -19,12 +19,12 @@ export const CLOSE_AUTH_FAILED = 4001;
  * the identity that certified it); a bad one → auth_failed, close 4001; a revoked key → device_revoked, close 4004; a device already holding MAX_CONNECTIONS_PER_DEVICE sockets → too_many_connections, close 4003.
  */
 export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: RelayContext): Promise<void> {
-  if (session.device) throw new RelayError('already_authenticated', 'this socket is already authenticated');
+  const challenge = session.challenge;
+  if (session.device || !challenge) {
+    throw new RelayError('already_authenticated', 'this socket is already authenticated');
+  }
   const tag = keyTag(frame.signPublic);
-  const signed = withDomain(
-    SIGN_DOMAIN.auth,
-    authSignedBytes(session.challenge, frame.signPublic, frame.boxPublic),
-  );
+  const signed = withDomain(SIGN_DOMAIN.auth, authSignedBytes(challenge, frame.signPublic, frame.boxPublic));
   if (!verifyEd25519(frame.signPublic, signed, frame.signature)) {
     session.log.info({ device: tag }, 'auth failed');
     session.sendError('auth_failed', 'the signature does not match the challenge and keys');
