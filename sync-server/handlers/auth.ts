@@ -8,7 +8,8 @@ import { bytesEqual } from '../../src/lib/protocol/hex';
 import type { RelayContext } from '../context';
 import { keyTag } from '../log';
 import { RelayError } from '../relayError';
-import type { Session } from '../session';
+import type { AuthedDevice, Session } from '../session';
+import type { DeviceKeys } from '../storage/RelayStorage';
 import { verifyEd25519 } from '../verifySignature';
 
 /** Close code for a failed AUTH (after ERROR auth_failed). */
@@ -45,8 +46,9 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
     session.close(CLOSE_AUTH_FAILED, 'auth failed');
     return;
   }
-  const identity = linked ? standing.identity : { signPublic: frame.signPublic, boxPublic: frame.boxPublic };
-  const device = { signPublic: frame.signPublic, boxPublic: frame.boxPublic, identity, tag };
+  const device = linked
+    ? linkedDevice(frame.signPublic, frame.boxPublic, standing.identity, tag)
+    : ownDevice(frame.signPublic, frame.boxPublic, tag);
   await ctx.storage.upsertDevice(device, Date.now());
   // No await between taking the slot and marking the socket authenticated: the socket's close releases the slot
   // exactly when it was taken.
@@ -63,4 +65,46 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
   session.authenticated(device);
   session.log.info({ device: tag }, 'auth ok');
   session.send({ type: 'ready' });
+}
+
+/** A device that is its own identity. */
+function ownDevice(signPublic: Uint8Array, boxPublic: Uint8Array, tag: string): AuthedDevice {
+  const [sign, box] = copiesInOneBuffer(signPublic, boxPublic);
+  return { signPublic: sign, boxPublic: box, identity: { signPublic: sign, boxPublic: box }, tag };
+}
+
+/** A linked device, acting for the identity that certified it. */
+function linkedDevice(
+  signPublic: Uint8Array,
+  boxPublic: Uint8Array,
+  identity: DeviceKeys,
+  tag: string,
+): AuthedDevice {
+  const [sign, box, identitySign, identityBox] = copiesInOneBuffer(
+    signPublic,
+    boxPublic,
+    identity.signPublic,
+    identity.boxPublic,
+  );
+  return {
+    signPublic: sign,
+    boxPublic: box,
+    identity: { signPublic: identitySign, boxPublic: identityBox },
+    tag,
+  };
+}
+
+/**
+ * Copies of `parts`, views into one buffer of their own. An authenticated device's keys live as long as its socket:
+ * views into the AUTH frame would keep the whole socket read it came in alive (frames sent along with it included),
+ * and a storage row's bytes may be views into a larger buffer too.
+ */
+function copiesInOneBuffer(...parts: Uint8Array[]): Uint8Array[] {
+  const buffer = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  return parts.map((part) => {
+    buffer.set(part, offset);
+    offset += part.length;
+    return buffer.subarray(offset - part.length, offset);
+  });
 }

@@ -22,7 +22,8 @@ export async function handleSubscribe(
   if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
   }
-  const subscription = new Subscription(frame.room, frame.afterSeq, session, device, ctx);
+  // A copy: the subscription lives as long as the socket, and a view would keep the frame's whole socket read alive.
+  const subscription = new Subscription(frame.room.slice(), frame.afterSeq, session, device, ctx);
   session.subscriptions.set(key, subscription);
   subscription.start();
 }
