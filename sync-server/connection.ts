@@ -102,14 +102,15 @@ export class Connection implements Session, RoomsListener {
     this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_TEXT_CHARS), ref });
   }
 
-  authenticated(device: AuthedDevice): void {
+  authenticated(device: AuthedDevice): boolean {
+    if (!this.ctx.deviceSockets.add(device.signPublic, this)) return false;
     this.device = device;
     this.challenge = null;
-    this.ctx.deviceSockets.add(device.signPublic, this);
     this.ctx.fanout.subscribeRooms(device.identity.signPublic, this);
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.ctx.metrics.connectionsAuthenticated.inc();
+    return true;
   }
 
   /** A membership change added the identity to a room or took it out: say so with a fresh ROOM_LIST. */
@@ -266,7 +267,6 @@ export class Connection implements Session, RoomsListener {
     if (this.device) {
       this.ctx.fanout.unsubscribeRooms(this.device.identity.signPublic, this);
       this.ctx.metrics.connectionsAuthenticated.dec();
-      this.ctx.deviceLimits.releaseConnection(this.device.signPublic);
       this.ctx.deviceSockets.remove(this.device.signPublic, this);
     }
     this.ctx.log.info({ conn: this.id, code, device: this.device?.tag }, 'connection closed');

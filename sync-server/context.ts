@@ -20,9 +20,9 @@ export interface RelayContext {
   fanout: Fanout;
   log: Logger;
   metrics: RelayMetrics;
-  /** Per-device append rate and socket count, in this process. */
+  /** Per-device append rate, in this process. */
   deviceLimits: DeviceLimits;
-  /** Authenticated sockets by device, in this process: a revocation closes them. */
+  /** Each device's authenticated sockets in this process, up to the per-device cap: a revocation closes them. */
   deviceSockets: DeviceSockets;
   /** Which devices read which rooms on this process (no push for a room a device is reading). */
   presence: RoomPresence;

@@ -4,25 +4,36 @@ import type { Session } from './session';
 /** Close code after ERROR device_revoked: the device was removed and may not come back. */
 export const CLOSE_DEVICE_REVOKED = 4004;
 
-/** The authenticated sockets of each device in this process, so a revocation can end them at once. */
+/**
+ * The authenticated sockets of each device in this process: at most `maxPerDevice` of them, and a revocation ends
+ * them at once. A device holds a few sockets, so they are kept in a short array rather than a Set.
+ */
 export class DeviceSockets {
-  private readonly byDevice = new Map<string, Set<Session>>();
+  private readonly byDevice = new Map<string, Session[]>();
 
-  add(signPublic: Uint8Array, session: Session): void {
+  constructor(private readonly maxPerDevice: number) {}
+
+  /** Count `session` as one of the device's sockets, unless the device already holds the maximum (then false). */
+  add(signPublic: Uint8Array, session: Session): boolean {
     const key = toHex(signPublic);
-    let sessions = this.byDevice.get(key);
+    const sessions = this.byDevice.get(key);
     if (!sessions) {
-      sessions = new Set();
-      this.byDevice.set(key, sessions);
+      this.byDevice.set(key, [session]);
+      return true;
     }
-    sessions.add(session);
+    if (sessions.length >= this.maxPerDevice) return false;
+    sessions.push(session);
+    return true;
   }
 
+  /** `session` of the device closed: its slot is free. */
   remove(signPublic: Uint8Array, session: Session): void {
     const key = toHex(signPublic);
     const sessions = this.byDevice.get(key);
-    sessions?.delete(session);
-    if (sessions?.size === 0) this.byDevice.delete(key);
+    const index = sessions?.indexOf(session) ?? -1;
+    if (!sessions || index < 0) return;
+    sessions.splice(index, 1);
+    if (sessions.length === 0) this.byDevice.delete(key);
   }
 
   /** Say `device_revoked` on, and close, every socket of `signPublic` here. */

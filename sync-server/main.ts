@@ -1,3 +1,4 @@
+import { MAX_CONNECTIONS_PER_DEVICE } from '../src/lib/protocol/limits';
 import { AppendQueue } from './appendQueue';
 import { openBlobStorage } from './blobs/openBlobStorage';
 import { loadConfig } from './config';
@@ -52,7 +53,7 @@ const ctx: RelayContext = {
   ),
   metrics,
   deviceLimits: deviceLimitsFor(config),
-  deviceSockets: new DeviceSockets(),
+  deviceSockets: new DeviceSockets(MAX_CONNECTIONS_PER_DEVICE),
   presence,
   vapid,
 };

@@ -32,7 +32,11 @@ export interface Session {
   send(frame: Frame): void;
   sendBytes(bytes: Uint8Array): void;
   sendError(code: ErrorCode, message: string, ref?: Uint8Array): void;
-  authenticated(device: AuthedDevice): void;
+  /**
+   * The socket now acts for `device`, unless the device already holds MAX_CONNECTIONS_PER_DEVICE sockets in this
+   * process: false then, and nothing changed.
+   */
+  authenticated(device: AuthedDevice): boolean;
   close(code: number, reason: string): void;
   /** Count an append from enqueue to ack, so a socket that floods the queue stops being read. */
   appendStarted(): void;

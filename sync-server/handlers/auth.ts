@@ -50,10 +50,9 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
     ? linkedDevice(frame.signPublic, frame.boxPublic, standing.identity, tag)
     : ownDevice(frame.signPublic, frame.boxPublic, tag);
   await ctx.storage.upsertDevice(device, Date.now());
-  // No await between taking the slot and marking the socket authenticated: the socket's close releases the slot
-  // exactly when it was taken.
+  // A socket that closed meanwhile must not take a slot: its close, which frees the slot, has run already.
   if (!session.isOpen) return;
-  if (!ctx.deviceLimits.acquireConnection(device.signPublic)) {
+  if (!session.authenticated(device)) {
     session.log.info({ device: tag }, 'auth refused: too many connections');
     session.sendError(
       'too_many_connections',
@@ -62,7 +61,6 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
     session.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
     return;
   }
-  session.authenticated(device);
   session.log.info({ device: tag }, 'auth ok');
   session.send({ type: 'ready' });
 }

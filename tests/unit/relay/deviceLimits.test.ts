@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceLimits } from '../../../sync-server/limits/deviceLimits';
 import { TokenBucket } from '../../../sync-server/limits/tokenBucket';
+import { DeviceSockets } from '../../../sync-server/deviceSockets';
+import type { Session } from '../../../sync-server/session';
 
 describe('token bucket', () => {
   it('allows a burst of its capacity, then one event per refill interval, and says how long to wait', () => {
@@ -21,39 +23,69 @@ describe('token bucket', () => {
 });
 
 describe('device limits', () => {
-  const settings = { envelopesPerSecond: 1, envelopesBurst: 2, maxConnections: 2 };
+  const settings = { envelopesPerSecond: 1, envelopesBurst: 2 };
   const key = (n: number) => new Uint8Array(32).fill(n);
 
-  it('shares one bucket between all sockets of a device and keeps devices apart', () => {
+  it('gives each device one bucket, whichever socket appends, and keeps devices apart', () => {
     const limits = new DeviceLimits(settings, () => 0);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect(limits.acquireConnection(key(1))).toBe(true);
     expect([limits.takeEnvelope(key(1)), limits.takeEnvelope(key(1))]).toEqual([0, 0]);
     expect(limits.takeEnvelope(key(1))).toBe(1000);
     expect(limits.takeEnvelope(key(2))).toBe(0);
   });
 
-  it('refuses a socket over the cap and frees a slot when one closes', () => {
+  it('holds no bucket for a device that never appended', () => {
     const limits = new DeviceLimits(settings, () => 0);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect(limits.acquireConnection(key(1))).toBe(true);
-    expect(limits.acquireConnection(key(1))).toBe(false);
-    limits.releaseConnection(key(1));
-    expect(limits.acquireConnection(key(1))).toBe(true);
+    expect(limits.size).toBe(0);
+    limits.takeEnvelope(key(1));
+    expect(limits.size).toBe(1);
   });
 
-  it('does not refill a drained bucket when the device reconnects, and forgets idle devices once refilled', () => {
+  it('keeps a drained bucket until it is full again, then forgets it', () => {
     let now = 0;
     const limits = new DeviceLimits(settings, () => now);
-    limits.acquireConnection(key(1));
     limits.takeEnvelope(key(1));
     limits.takeEnvelope(key(1));
-    limits.releaseConnection(key(1));
-    limits.acquireConnection(key(1));
+    now = 500;
     expect(limits.takeEnvelope(key(1))).toBeGreaterThan(0);
-    limits.releaseConnection(key(1));
     now = 120_000;
-    limits.releaseConnection(key(2));
-    expect(limits.size).toBe(0);
+    limits.takeEnvelope(key(2));
+    expect(limits.size).toBe(1);
+  });
+});
+
+describe('device sockets', () => {
+  const key = (n: number) => new Uint8Array(32).fill(n);
+
+  /** A socket as DeviceSockets sees it: it only ever tells one it was revoked. */
+  function socket(): Session & { revoked: boolean } {
+    const fake = {
+      revoked: false,
+      sendError: () => {},
+      close: () => {
+        fake.revoked = true;
+      },
+    };
+    return fake as unknown as Session & { revoked: boolean };
+  }
+
+  it('refuses a socket over the cap and frees a slot when one closes', () => {
+    const sockets = new DeviceSockets(2);
+    const [a, b, c] = [socket(), socket(), socket()];
+    expect(sockets.add(key(1), a)).toBe(true);
+    expect(sockets.add(key(1), b)).toBe(true);
+    expect(sockets.add(key(1), c)).toBe(false);
+    expect(sockets.add(key(2), c)).toBe(true);
+    sockets.remove(key(1), a);
+    expect(sockets.add(key(1), a)).toBe(true);
+  });
+
+  it('closes every socket of a revoked device and no other', () => {
+    const sockets = new DeviceSockets(5);
+    const [a, b, other] = [socket(), socket(), socket()];
+    sockets.add(key(1), a);
+    sockets.add(key(1), b);
+    sockets.add(key(2), other);
+    sockets.closeRevoked(key(1));
+    expect([a.revoked, b.revoked, other.revoked]).toEqual([true, true, false]);
   });
 });
