@@ -1,4 +1,5 @@
 import { toHex } from '../src/lib/protocol/hex';
+import { appended, removed } from './copyOnWrite';
 import type { Session } from './session';
 
 /** Close code after ERROR device_revoked: the device was removed and may not come back. */
@@ -6,10 +7,10 @@ export const CLOSE_DEVICE_REVOKED = 4004;
 
 /**
  * The authenticated sockets of each device in this process: at most `maxPerDevice` of them, and a revocation ends
- * them at once. A device holds a few sockets, so they are kept in a short array rather than a Set.
+ * them at once. A device holds a few sockets, so they are kept in a copy-on-write array rather than a Set.
  */
 export class DeviceSockets {
-  private readonly byDevice = new Map<string, Session[]>();
+  private readonly byDevice = new Map<string, readonly Session[]>();
 
   constructor(private readonly maxPerDevice: number) {}
 
@@ -17,12 +18,8 @@ export class DeviceSockets {
   add(signPublic: Uint8Array, session: Session): boolean {
     const key = toHex(signPublic);
     const sessions = this.byDevice.get(key);
-    if (!sessions) {
-      this.byDevice.set(key, [session]);
-      return true;
-    }
-    if (sessions.length >= this.maxPerDevice) return false;
-    sessions.push(session);
+    if (sessions && sessions.length >= this.maxPerDevice) return false;
+    this.byDevice.set(key, appended(sessions, session));
     return true;
   }
 
@@ -30,15 +27,15 @@ export class DeviceSockets {
   remove(signPublic: Uint8Array, session: Session): void {
     const key = toHex(signPublic);
     const sessions = this.byDevice.get(key);
-    const index = sessions?.indexOf(session) ?? -1;
-    if (!sessions || index < 0) return;
-    sessions.splice(index, 1);
-    if (sessions.length === 0) this.byDevice.delete(key);
+    if (!sessions) return;
+    const left = removed(sessions, session);
+    if (left.length > 0) this.byDevice.set(key, left);
+    else this.byDevice.delete(key);
   }
 
   /** Say `device_revoked` on, and close, every socket of `signPublic` here. */
   closeRevoked(signPublic: Uint8Array): void {
-    for (const session of [...(this.byDevice.get(toHex(signPublic)) ?? [])]) closeRevokedSession(session);
+    for (const session of this.byDevice.get(toHex(signPublic)) ?? []) closeRevokedSession(session);
   }
 }
 

@@ -1,5 +1,6 @@
 import { toHex } from '../src/lib/protocol/hex';
 import type { Delivery } from '../src/lib/protocol/frames';
+import { appended, removed } from './copyOnWrite';
 
 /**
  * What a room's live subscribers hear about: envelopes from one commit; `members`: its members, their devices, its
@@ -49,14 +50,13 @@ export interface Fanout {
   close(): Promise<void>;
 }
 
+/** Listeners by room and by identity, in copy-on-write arrays (copyOnWrite.ts): a room or an identity has few. */
 export class LocalFanout implements Fanout {
-  private readonly rooms = new Map<string, Set<RoomListener>>();
-  private readonly identities = new Map<string, Set<RoomsListener>>();
+  private readonly rooms = new Map<string, readonly RoomListener[]>();
+  private readonly identities = new Map<string, readonly RoomsListener[]>();
 
   publish(event: RoomEvent): void {
-    const listeners = this.rooms.get(toHex(event.room));
-    if (!listeners) return;
-    for (const listener of [...listeners]) listener.roomEvent(event);
+    for (const listener of this.rooms.get(toHex(event.room)) ?? []) listener.roomEvent(event);
   }
 
   subscribe(room: Uint8Array, listener: RoomListener): void {
@@ -68,7 +68,7 @@ export class LocalFanout implements Fanout {
   }
 
   publishRooms(identity: Uint8Array): void {
-    for (const listener of [...(this.identities.get(toHex(identity)) ?? [])]) listener.roomsChanged();
+    for (const listener of this.identities.get(toHex(identity)) ?? []) listener.roomsChanged();
   }
 
   subscribeRooms(identity: Uint8Array, listener: RoomsListener): void {
@@ -97,18 +97,15 @@ export class LocalFanout implements Fanout {
   }
 }
 
-function listen<T>(map: Map<string, Set<T>>, key: string, listener: T): void {
-  let listeners = map.get(key);
-  if (!listeners) {
-    listeners = new Set();
-    map.set(key, listeners);
-  }
-  listeners.add(listener);
+function listen<T>(map: Map<string, readonly T[]>, key: string, listener: T): void {
+  map.set(key, appended(map.get(key), listener));
 }
 
-function unlisten<T>(map: Map<string, Set<T>>, key: string, listener: T): void {
+function unlisten<T>(map: Map<string, readonly T[]>, key: string, listener: T): void {
   const listeners = map.get(key);
-  if (!listeners?.delete(listener)) return;
+  if (!listeners) return;
+  const left = removed(listeners, listener);
   // Nothing of a room (or an identity) stays in memory once no one is listening.
-  if (listeners.size === 0) map.delete(key);
+  if (left.length > 0) map.set(key, left);
+  else map.delete(key);
 }
