@@ -18,6 +18,8 @@ export type RoomEvent =
  * holds its registrations for as long as it is open, and closures would add two objects to each.
  */
 export interface RoomListener {
+  /** The device that reads the room through this listener (a socket's subscription), if any. */
+  readonly reader?: Uint8Array;
   /** One of the room's events, in publication order. */
   roomEvent(event: RoomEvent): void;
 }
@@ -38,6 +40,8 @@ export interface Fanout {
   subscribe(room: Uint8Array, listener: RoomListener): void;
   /** Stop `listener` listening to `room`; nothing if it was not. */
   unsubscribe(room: Uint8Array, listener: RoomListener): void;
+  /** This process's listeners of `room` now. */
+  listeners(room: Uint8Array): readonly RoomListener[];
   /** Tell every socket acting for `identity` that the rooms it belongs to changed (it was added or left). */
   publishRooms(identity: Uint8Array): void;
   /** Listen for changes of `identity`'s rooms until unsubscribeRooms(identity, listener). */
@@ -65,6 +69,10 @@ export class LocalFanout implements Fanout {
 
   unsubscribe(room: Uint8Array, listener: RoomListener): void {
     unlisten(this.rooms, toHex(room), listener);
+  }
+
+  listeners(room: Uint8Array): readonly RoomListener[] {
+    return this.rooms.get(toHex(room)) ?? [];
   }
 
   publishRooms(identity: Uint8Array): void {

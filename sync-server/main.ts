@@ -32,7 +32,7 @@ const fanout = await openOrExit('fan-out', () => openFanout(config, log));
 const vapid = await openOrExit('VAPID keys', () => loadVapidKeys(storage));
 const signatures = new SignaturePool(config.verifyThreads, log);
 const metrics = new RelayMetrics();
-const presence = new RoomPresence();
+const presence = new RoomPresence(fanout);
 const notifier = new PushNotifier({
   storage,
   presence,

@@ -35,7 +35,7 @@ export interface SubscriberSocket {
 }
 
 /** The relay's services a subscription uses: the relay's context itself, so a subscription adds no object for them. */
-export type SubscriptionDeps = Pick<RelayContext, 'storage' | 'fanout' | 'presence'>;
+export type SubscriptionDeps = Pick<RelayContext, 'storage' | 'fanout'>;
 
 /**
  * One socket's subscription to one room. Invariant: the socket receives each seq after `afterSeq` at most once and
@@ -63,7 +63,7 @@ export class Subscription implements RoomListener {
   private ackedAhead: Set<number> | undefined;
 
   /**
-   * `device` is the subscribing device: it counts as reading the room (no push about it) while the subscription
+   * `device` is the subscribing device: it is the room's `reader` here (no push about the room) while the subscription
    * lasts, and once the identity it acts for is no longer a member, the subscription ends.
    */
   constructor(
@@ -81,9 +81,12 @@ export class Subscription implements RoomListener {
    * MEMBERS (DEVICES, MEMBERSHIP_LOG, KEY_BUNDLE) go out before any envelope.
    */
   start(): void {
-    this.deps.presence.enter(this.room, this.device.signPublic);
     this.deps.fanout.subscribe(this.room, this);
     void this.catchUp();
+  }
+
+  get reader(): Uint8Array {
+    return this.device.signPublic;
   }
 
   /** The socket was sent ACK(seq) for its own append to this room. */
@@ -95,7 +98,6 @@ export class Subscription implements RoomListener {
     if (!this.active) return;
     this.active = false;
     this.deps.fanout.unsubscribe(this.room, this);
-    this.deps.presence.leave(this.room, this.device.signPublic);
     this.ackedAhead = undefined;
     this.socket.subscriptionEnded(this);
   }

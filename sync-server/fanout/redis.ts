@@ -83,6 +83,10 @@ export class RedisFanout implements Fanout {
     this.local.unsubscribe(room, listener);
   }
 
+  listeners(room: Uint8Array): readonly RoomListener[] {
+    return this.local.listeners(room);
+  }
+
   publishRooms(identity: Uint8Array): void {
     this.local.publishRooms(identity);
     this.send(roomsChangedMessage(this.origin, identity));
