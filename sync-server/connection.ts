@@ -3,10 +3,11 @@ import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../src/lib/protocol/errors';
 import { decodeFrame, encodeFrame, type Frame, type RoomDevice } from '../src/lib/protocol/frames';
-import { bytesEqual } from '../src/lib/protocol/hex';
+import { bytesEqual, toHex } from '../src/lib/protocol/hex';
 import { CHALLENGE_BYTES, MAX_ERROR_TEXT_CHARS, MAX_FRAME_BYTES } from '../src/lib/protocol/limits';
 import type { RelayContext } from './context';
 import { closeRevokedSession } from './deviceSockets';
+import type { RoomsListener } from './fanout';
 import { dispatchFrame } from './handlers/dispatch';
 import { handleListRooms } from './handlers/listRooms';
 import type { Logger } from './log';
@@ -33,9 +34,10 @@ let nextConnectionId = 1;
  * time in arrival order, so a pipelined CLAIM_INVITE then APPEND sees the claim committed; an APPEND's handler
  * returns once the append is queued, so pipelined appends still share a group commit.
  */
-export class Connection implements Session {
+export class Connection implements Session, RoomsListener {
   readonly id = nextConnectionId++;
-  readonly challenge = randomFillSync(new Uint8Array(CHALLENGE_BYTES));
+  /** Made by start(); dropped once the socket authenticates: AUTH checks it once, and an idle socket need not keep it. */
+  challenge: Uint8Array | null = null;
   readonly subscriptions = new Map<string, Subscription>();
   device: AuthedDevice | null = null;
   /** When the frame being handled arrived (performance.now()): frames are handled one at a time. */
@@ -46,23 +48,28 @@ export class Connection implements Session {
   private reading = true;
   private shuttingDown = false;
   private authTimer: NodeJS.Timeout | undefined;
-  private stopRoomUpdates: (() => void) | undefined;
-  private childLog: Logger | undefined;
   private corked = false;
 
+  /** `connections` is the server's set of open connections: this one is in it from start() until its socket closes. */
   constructor(
     private readonly ws: WebSocket,
     /** The TCP socket under `ws`, corked while one turn of the event loop sends frames on it. */
     private readonly socket: Duplex,
     private readonly ctx: RelayContext,
+    private readonly connections: Set<Connection>,
   ) {}
 
-  /** This socket's logger (every line says `conn`), made on first use: an idle socket that logs nothing holds none. */
+  /**
+   * A logger whose lines say this socket's `conn`, made for the caller and not kept: sockets are idle most of their
+   * life, and a child logger per socket would be held by every one of them. Lines on every frame use ctx.log with
+   * `conn` instead, to make none.
+   */
   get log(): Logger {
-    return (this.childLog ??= this.ctx.log.child({ conn: this.id }));
+    return this.ctx.log.child({ conn: this.id });
   }
 
   start(): void {
+    this.connections.add(this);
     this.ctx.log.info({ conn: this.id }, 'connection opened');
     this.ctx.metrics.connectionsOpen.inc();
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
@@ -71,7 +78,9 @@ export class Connection implements Session {
     this.authTimer = setTimeout(() => {
       if (!this.device) this.close(CLOSE_AUTH_TIMEOUT, 'auth timeout');
     }, this.ctx.config.authTimeoutMs);
-    this.send({ type: 'challenge', nonce: this.challenge });
+    const challenge = randomFillSync(new Uint8Array(CHALLENGE_BYTES));
+    this.challenge = challenge;
+    this.send({ type: 'challenge', nonce: challenge });
   }
 
   get isOpen(): boolean {
@@ -108,20 +117,31 @@ export class Connection implements Session {
   }
 
   sendError(code: ErrorCode, message: string, ref: Uint8Array = new Uint8Array(0)): void {
-    this.log.info({ code }, 'error sent');
+    this.ctx.log.info({ conn: this.id, code }, 'error sent');
     this.send({ type: 'error', code, message: message.slice(0, MAX_ERROR_TEXT_CHARS), ref });
   }
 
-  authenticated(device: AuthedDevice): void {
+  authenticated(device: AuthedDevice): boolean {
+    if (!this.ctx.deviceSockets.add(device.signPublic, this)) return false;
     this.device = device;
-    this.ctx.deviceSockets.add(device.signPublic, this);
-    // Told when a membership change adds the identity to a room or takes it out: say so with a fresh ROOM_LIST.
-    this.stopRoomUpdates = this.ctx.fanout.subscribeRooms(device.identity.signPublic, () => {
-      this.chain = this.chain.then(() => this.sendRoomList(device));
-    });
+    this.challenge = null;
+    this.ctx.fanout.subscribeRooms(device.identity.signPublic, this);
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.ctx.metrics.connectionsAuthenticated.inc();
+    return true;
+  }
+
+  /** A membership change added the identity to a room or took it out: say so with a fresh ROOM_LIST. */
+  roomsChanged(): void {
+    const device = this.device;
+    if (device) this.chain = this.chain.then(() => this.sendRoomList(device));
+  }
+
+  subscriptionEnded(subscription: Subscription): void {
+    // Ended by itself (the identity was removed from the room) or replaced: forget it, so nothing treats it as live.
+    const key = toHex(subscription.room);
+    if (this.subscriptions.get(key) === subscription) this.subscriptions.delete(key);
   }
 
   roomDevicesChanged(devices: RoomDevice[]): void {
@@ -223,7 +243,7 @@ export class Connection implements Session {
       throw error;
     }
     this.ctx.metrics.framesIn.inc({ type: frame.type });
-    this.log.debug({ type: frame.type, bytes: bytes.length }, 'frame received');
+    this.ctx.log.debug({ conn: this.id, type: frame.type, bytes: bytes.length }, 'frame received');
     return frame;
   }
 
@@ -258,12 +278,13 @@ export class Connection implements Session {
   }
 
   private onClose(code: number): void {
+    this.connections.delete(this);
     this.reading = false;
     clearTimeout(this.authTimer);
-    this.stopRoomUpdates?.();
     this.closeSubscriptions();
     this.ctx.metrics.connectionsOpen.dec();
     if (this.device) {
+      this.ctx.fanout.unsubscribeRooms(this.device.identity.signPublic, this);
       this.ctx.metrics.connectionsAuthenticated.dec();
       this.ctx.deviceLimits.releaseConnection(this.device.signPublic, this.id);
       this.ctx.deviceSockets.remove(this.device.signPublic, this);

@@ -1,3 +1,4 @@
+import { MAX_CONNECTIONS_PER_DEVICE } from '../src/lib/protocol/limits';
 import { AppendQueue } from './appendQueue';
 import { openBlobStorage } from './blobs/openBlobStorage';
 import { startSnapshotSweeper } from './blobs/snapshotSweeper';
@@ -33,7 +34,7 @@ const deviceLimits = await openOrExit('device limits', () => openDeviceLimits(co
 const vapid = await openOrExit('VAPID keys', () => loadVapidKeys(storage));
 const signatures = new SignaturePool(config.verifyThreads, log);
 const metrics = new RelayMetrics();
-const presence = new RoomPresence();
+const presence = new RoomPresence(fanout);
 const notifier = new PushNotifier({
   storage,
   presence,
@@ -54,7 +55,7 @@ const ctx: RelayContext = {
   ),
   metrics,
   deviceLimits,
-  deviceSockets: new DeviceSockets(),
+  deviceSockets: new DeviceSockets(MAX_CONNECTIONS_PER_DEVICE),
   presence,
   vapid,
 };

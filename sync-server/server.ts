@@ -32,7 +32,14 @@ export interface RelayServer {
 export function createRelayServer(ctx: RelayContext): RelayServer {
   const connections = new Set<Connection>();
   let accepting = true;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
+  // The relay tracks its sockets in `connections`: ws's own client set would hold a second entry and close listener
+  // per socket.
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: WS_MAX_PAYLOAD,
+    perMessageDeflate: false,
+  });
 
   const server = http.createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -60,12 +67,7 @@ export function createRelayServer(ctx: RelayContext): RelayServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new Connection(ws, socket, ctx);
-      connections.add(connection);
-      ws.on('close', () => connections.delete(connection));
-      connection.start();
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => new Connection(ws, socket, ctx, connections).start());
   });
 
   return {

@@ -22,8 +22,8 @@ export interface Session {
   /** This socket's number in this relay process (logs, and its slot among its device's sockets). */
   readonly id: number;
   readonly log: Logger;
-  /** The 32 random bytes sent in this socket's CHALLENGE. */
-  readonly challenge: Uint8Array;
+  /** The 32 random bytes sent in this socket's CHALLENGE; null once the socket has authenticated. */
+  readonly challenge: Uint8Array | null;
   readonly device: AuthedDevice | null;
   /** Live subscriptions of this socket, by room id in hex. */
   readonly subscriptions: Map<string, Subscription>;
@@ -34,7 +34,11 @@ export interface Session {
   send(frame: Frame): void;
   sendBytes(bytes: Uint8Array): void;
   sendError(code: ErrorCode, message: string, ref?: Uint8Array): void;
-  authenticated(device: AuthedDevice): void;
+  /**
+   * The socket now acts for `device`, unless the device already holds MAX_CONNECTIONS_PER_DEVICE sockets in this
+   * process: false then, and nothing changed.
+   */
+  authenticated(device: AuthedDevice): boolean;
   close(code: number, reason: string): void;
   /** Count an append from enqueue to ack, so a socket that floods the queue stops being read. */
   appendStarted(): void;
@@ -43,4 +47,6 @@ export interface Session {
   roomDevicesChanged(devices: RoomDevice[]): void;
   /** A DELIVER frame was sent from storage rather than live fan-out (counted in /metrics). */
   catchUpPageSent(): void;
+  /** `subscription` ended (the identity left the room, the catch-up failed, or it was replaced or closed). */
+  subscriptionEnded(subscription: Subscription): void;
 }

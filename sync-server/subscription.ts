@@ -2,9 +2,10 @@ import { CATCH_UP_PAGE_BYTES, CATCH_UP_PAGE_ENVELOPES } from '../src/lib/protoco
 import { encodeFrame, type Delivery, type Member, type RoomDevice } from '../src/lib/protocol/frames';
 import { bytesEqual } from '../src/lib/protocol/hex';
 import { deliverFrames } from './deliverFrames';
-import type { Fanout, RoomEvent } from './fanout';
+import type { RelayContext } from './context';
+import type { RoomEvent, RoomListener } from './fanout';
 import type { Logger } from './log';
-import type { RelayStorage } from './storage/RelayStorage';
+import type { AuthedDevice } from './session';
 
 /** Above this many unsent bytes on a socket, the reader is served from storage once it drains, not from memory. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
@@ -22,22 +23,19 @@ export function membershipFrames(room: Uint8Array, members: Member[], devices: R
 
 /** The part of a socket a subscription writes to. */
 export interface SubscriberSocket {
+  /** Lines about this subscription (catch-up, failures) go to the socket's logger. */
+  readonly log: Logger;
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
   sendBytes(bytes: Uint8Array): void;
   roomDevicesChanged(devices: RoomDevice[]): void;
   catchUpPageSent(): void;
+  /** Called once when `subscription` ends, however it ends. */
+  subscriptionEnded(subscription: Subscription): void;
 }
 
-export interface SubscriptionDeps {
-  storage: RelayStorage;
-  fanout: Fanout;
-  log: Logger;
-  /** The identity the subscribing device acts for: once it is no longer a member, the subscription ends. */
-  identity: Uint8Array;
-  /** Called once when the subscription ends, however it ends. */
-  onClose?: () => void;
-}
+/** The relay's services a subscription uses: the relay's context itself, so a subscription adds no object for them. */
+export type SubscriptionDeps = Pick<RelayContext, 'storage' | 'fanout'>;
 
 /**
  * One socket's subscription to one room. Invariant: the socket receives each seq after `afterSeq` at most once and
@@ -45,7 +43,7 @@ export interface SubscriptionDeps {
  * Live envelopes go straight out while they follow on from `sentSeq`; on a gap, or while the socket is backed up,
  * the subscription reads from storage until it reaches the head (catch-up), then goes live again.
  */
-export class Subscription {
+export class Subscription implements RoomListener {
   private sentSeq: number;
   private active = true;
   private catchingUp = false;
@@ -63,12 +61,16 @@ export class Subscription {
    * first such ACK, so a reader that never writes holds no Set.
    */
   private ackedAhead: Set<number> | undefined;
-  private unsubscribe: () => void = () => {};
 
+  /**
+   * `device` is the subscribing device: it is the room's `reader` here (no push about the room) while the subscription
+   * lasts, and once the identity it acts for is no longer a member, the subscription ends.
+   */
   constructor(
-    private readonly room: Uint8Array,
+    readonly room: Uint8Array,
     afterSeq: number,
     private readonly socket: SubscriberSocket,
+    private readonly device: AuthedDevice,
     private readonly deps: SubscriptionDeps,
   ) {
     this.sentSeq = afterSeq;
@@ -79,8 +81,12 @@ export class Subscription {
    * MEMBERS (DEVICES, MEMBERSHIP_LOG, KEY_BUNDLE) go out before any envelope.
    */
   start(): void {
-    this.unsubscribe = this.deps.fanout.subscribe(this.room, (event) => this.onEvent(event));
+    this.deps.fanout.subscribe(this.room, this);
     void this.catchUp();
+  }
+
+  get reader(): Uint8Array {
+    return this.device.signPublic;
   }
 
   /** The socket was sent ACK(seq) for its own append to this room. */
@@ -89,14 +95,14 @@ export class Subscription {
   }
 
   close(): void {
-    const wasActive = this.active;
+    if (!this.active) return;
     this.active = false;
-    this.unsubscribe();
+    this.deps.fanout.unsubscribe(this.room, this);
     this.ackedAhead = undefined;
-    if (wasActive) this.deps.onClose?.();
+    this.socket.subscriptionEnded(this);
   }
 
-  private onEvent(event: RoomEvent): void {
+  roomEvent(event: RoomEvent): void {
     if (!this.active || !this.socket.isOpen) return;
     if (event.type === 'members') {
       // Reread before any later envelope goes out: a device must hold a new key and member list before it sees
@@ -121,7 +127,7 @@ export class Subscription {
     const fresh = deliveries.filter((d) => d.seq > this.sentSeq);
     if (fresh.length === 0) return;
     if (fresh[0].seq !== this.sentSeq + 1 || this.socket.bufferedAmount > HIGH_WATER_BYTES) {
-      this.deps.log.debug(
+      this.socket.log.debug(
         { sentSeq: this.sentSeq, buffered: this.socket.bufferedAmount },
         'catching up from storage',
       );
@@ -190,7 +196,8 @@ export class Subscription {
    */
   private async sendMembership(): Promise<boolean> {
     this.membershipDirty = false;
-    const { storage, identity } = this.deps;
+    const { storage } = this.deps;
+    const identity = this.device.identity.signPublic;
     const members = await storage.listMembers(this.room);
     if (!this.active || !this.socket.isOpen) return false;
     if (!members.some((m) => bytesEqual(m.signPublic, identity))) {
@@ -250,7 +257,7 @@ export class Subscription {
 
   private fail(error: unknown): void {
     // The subscriber gets an error and must subscribe again; storage errors carry no content.
-    this.deps.log.error({ err: error }, 'catch-up failed');
+    this.socket.log.error({ err: error }, 'catch-up failed');
     this.close();
     if (this.socket.isOpen) {
       this.socket.sendBytes(

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { fromHex } from '../../src/lib/protocol/hex';
-import { LocalFanout, type Fanout, type RoomEvent, type RoomListener } from '../fanout';
+import { LocalFanout, type Fanout, type RoomEvent, type RoomListener, type RoomsListener } from '../fanout';
 import type { Logger } from '../log';
 import { withTimeout } from '../withTimeout';
 import {
@@ -76,8 +76,16 @@ export class RedisFanout implements Fanout {
     }
   }
 
-  subscribe(room: Uint8Array, listener: RoomListener): () => void {
-    return this.local.subscribe(room, listener);
+  subscribe(room: Uint8Array, listener: RoomListener): void {
+    this.local.subscribe(room, listener);
+  }
+
+  unsubscribe(room: Uint8Array, listener: RoomListener): void {
+    this.local.unsubscribe(room, listener);
+  }
+
+  listeners(room: Uint8Array): readonly RoomListener[] {
+    return this.local.listeners(room);
   }
 
   publishRooms(identity: Uint8Array): void {
@@ -85,8 +93,12 @@ export class RedisFanout implements Fanout {
     this.send(roomsChangedMessage(this.origin, identity));
   }
 
-  subscribeRooms(identity: Uint8Array, listener: () => void): () => void {
-    return this.local.subscribeRooms(identity, listener);
+  subscribeRooms(identity: Uint8Array, listener: RoomsListener): void {
+    this.local.subscribeRooms(identity, listener);
+  }
+
+  unsubscribeRooms(identity: Uint8Array, listener: RoomsListener): void {
+    this.local.unsubscribeRooms(identity, listener);
   }
 
   /** Both links are up and Redis answers PING. */

@@ -22,18 +22,8 @@ export async function handleSubscribe(
   if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
   }
-  const leavePresence = ctx.presence.enter(frame.room, device.signPublic);
-  const subscription: Subscription = new Subscription(frame.room, frame.afterSeq, session, {
-    storage: ctx.storage,
-    fanout: ctx.fanout,
-    log: session.log,
-    identity: device.identity.signPublic,
-    onClose: () => {
-      leavePresence();
-      // Ended by itself (the identity was removed from the room): forget it, so nothing treats it as live.
-      if (session.subscriptions.get(key) === subscription) session.subscriptions.delete(key);
-    },
-  });
+  // A copy: the subscription lives as long as the socket, and a view would keep the frame's whole socket read alive.
+  const subscription = new Subscription(frame.room.slice(), frame.afterSeq, session, device, ctx);
   session.subscriptions.set(key, subscription);
   subscription.start();
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceLimits } from '../../../sync-server/limits/deviceLimits';
 import { TokenBucket } from '../../../sync-server/limits/tokenBucket';
+import { DeviceSockets } from '../../../sync-server/deviceSockets';
+import type { Session } from '../../../sync-server/session';
 
 describe('@relay token bucket', () => {
   it('allows a burst of its capacity, then one event per refill interval, and says how long to wait', () => {
@@ -63,5 +65,42 @@ describe('@relay device limits', () => {
     now = 120_000;
     limits.releaseConnection(key(2), 3);
     expect(limits.size).toBe(0);
+  });
+});
+
+describe('@relay device sockets', () => {
+  const key = (n: number) => new Uint8Array(32).fill(n);
+
+  /** A socket as DeviceSockets sees it: it only ever tells one it was revoked. */
+  function socket(): Session & { revoked: boolean } {
+    const fake = {
+      revoked: false,
+      sendError: () => {},
+      close: () => {
+        fake.revoked = true;
+      },
+    };
+    return fake as unknown as Session & { revoked: boolean };
+  }
+
+  it('refuses a socket over the cap and frees a slot when one closes', () => {
+    const sockets = new DeviceSockets(2);
+    const [a, b, c] = [socket(), socket(), socket()];
+    expect(sockets.add(key(1), a)).toBe(true);
+    expect(sockets.add(key(1), b)).toBe(true);
+    expect(sockets.add(key(1), c)).toBe(false);
+    expect(sockets.add(key(2), c)).toBe(true);
+    sockets.remove(key(1), a);
+    expect(sockets.add(key(1), a)).toBe(true);
+  });
+
+  it('closes every socket of a revoked device and no other', () => {
+    const sockets = new DeviceSockets(5);
+    const [a, b, other] = [socket(), socket(), socket()];
+    sockets.add(key(1), a);
+    sockets.add(key(1), b);
+    sockets.add(key(2), other);
+    sockets.closeRevoked(key(1));
+    expect([a.revoked, b.revoked, other.revoked]).toEqual([true, true, false]);
   });
 });
