@@ -47,3 +47,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   await listen();
   return { port, cut, restore: listen, close: cut };
 }
+
+/** A proxy in front of the tests' Redis, and the URL that reaches Redis through it (cut it to cut one relay off). */
+export async function redisThroughProxy(redisUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const url = new URL(redisUrl);
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 6379));
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
+}

@@ -11,6 +11,7 @@ import {
   type TestDevice,
 } from '../helpers/relayClient';
 import { startRelay, type RunningRelay } from '../helpers/relayProcess';
+import { authOnceFree } from '../helpers/socketSlots';
 
 const relays: RunningRelay[] = [];
 
@@ -137,23 +138,8 @@ describe('@relay connections per device', () => {
 
     open[0].close();
     await open[0].closed;
-    const again = await authWhenSlotFrees(relay, device);
+    const again = await authOnceFree(relay, device);
     await again.append(makeEnvelope({ author: device, room, clock: 2 }).bytes);
     await expectRelayServes(relay);
   });
 });
-
-/** The relay frees a slot when it sees the close, which may be just after the client does: try a few sockets. */
-async function authWhenSlotFrees(relay: RunningRelay, device: TestDevice): Promise<RelayClient> {
-  for (let attempt = 0; ; attempt++) {
-    const client = await RelayClient.connect(relay.wsUrl);
-    client.sendFrame(client.authFrame(device));
-    const reply = await client.next();
-    if (reply.type === 'ready') {
-      client.device = device;
-      return client;
-    }
-    if (attempt >= 20) throw new Error(`no slot freed: ${reply.type}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -12,7 +12,7 @@ import {
 import type { RunningRelay } from '../helpers/relayProcess';
 import { preparePostgres, SCALE_OUT_SKIP_REASON, type BackendStorage } from '../helpers/relayBackends';
 import { TEST_REDIS_URL } from '../helpers/scaleOutServices';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy';
+import { redisThroughProxy, type TcpProxy } from '../helpers/tcpProxy';
 import { keyBundle, LogWriter } from '../helpers/membershipEntries';
 
 // Two relay processes over one PostgreSQL database and one Redis: what a load balancer in front of them gives.
@@ -237,12 +237,9 @@ describe.skipIf(SCALE_OUT_SKIP_REASON !== null)('@relay two relays on PostgreSQL
   it('answer /healthz 503 naming redis while one relay has lost Redis, and resync its subscribers when it is back', async () => {
     const storage = await preparePostgres();
     storages.push(storage);
-    const redisUrl = new URL(TEST_REDIS_URL);
-    const proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+    const { proxy, url: redisUrl } = await redisThroughProxy(TEST_REDIS_URL);
     proxies.push(proxy);
-    redisUrl.hostname = '127.0.0.1';
-    redisUrl.port = String(proxy.port);
-    const a = await storage.start({ REDIS_URL: redisUrl.toString() });
+    const a = await storage.start({ REDIS_URL: redisUrl });
     const b = await storage.start();
     expect(await health(a)).toEqual({ status: 200, body: { ok: true } });
     const { x, y, room } = await sharedRoom(a, b);

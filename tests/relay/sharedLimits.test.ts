@@ -8,7 +8,8 @@ import { makeDevice, makeEnvelope, RelayClient, type TestDevice } from '../helpe
 import type { RunningRelay } from '../helpers/relayProcess';
 import { preparePostgres, SCALE_OUT_SKIP_REASON, type BackendStorage } from '../helpers/relayBackends';
 import { TEST_REDIS_URL } from '../helpers/scaleOutServices';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy';
+import { authOnceFree, tryAuth } from '../helpers/socketSlots';
+import { redisThroughProxy, type TcpProxy } from '../helpers/tcpProxy';
 
 // Per-device limits with two relay processes behind one load balancer: they count a device's sockets and appends
 // together in Redis, so a device gets the limits once, not once per relay.
@@ -41,31 +42,6 @@ function newDevice(): TestDevice {
   const device = makeDevice();
   devices.push(device);
   return device;
-}
-
-/** AUTH as `device` on `relay`: the socket if READY, null if refused with too_many_connections and close 4003. */
-async function tryAuth(relay: RunningRelay, device: TestDevice): Promise<RelayClient | null> {
-  const client = await RelayClient.connect(relay.wsUrl);
-  client.sendFrame(client.authFrame(device));
-  const reply = await client.next();
-  if (reply.type === 'ready') {
-    client.device = device;
-    return client;
-  }
-  if (reply.type !== 'error') throw new Error(`expected ready or error, got ${reply.type}`);
-  expect(reply.code).toBe('too_many_connections');
-  expect((await client.closed).code).toBe(4003);
-  return null;
-}
-
-/** A slot is free once the relay that held it has released it (or it lapsed): try until AUTH succeeds. */
-async function authOnceFree(relay: RunningRelay, device: TestDevice, attempts = 200): Promise<RelayClient> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const client = await tryAuth(relay, device);
-    if (client) return client;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('no slot freed');
 }
 
 describe.skipIf(SCALE_OUT_SKIP_REASON !== null)(
@@ -167,14 +143,11 @@ describe.skipIf(SCALE_OUT_SKIP_REASON !== null)(
     it('keep taking sockets and appends while Redis is unreachable, counting in the relay, say so once without keys, and share again once it is back', async () => {
       const storage = await preparePostgres();
       storages.push(storage);
-      const redisUrl = new URL(TEST_REDIS_URL);
-      const proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+      const { proxy, url: redisUrl } = await redisThroughProxy(TEST_REDIS_URL);
       proxies.push(proxy);
-      redisUrl.hostname = '127.0.0.1';
-      redisUrl.port = String(proxy.port);
       const BURST = 10;
       const relay = await storage.start({
-        REDIS_URL: redisUrl.toString(),
+        REDIS_URL: redisUrl,
         SHARED_SOCKET_TTL_MS: '3000',
         RATE_ENVELOPES_PER_SECOND: '0.001',
         RATE_ENVELOPES_BURST: String(BURST),
