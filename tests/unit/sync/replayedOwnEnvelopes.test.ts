@@ -54,6 +54,16 @@ describe("a device's own envelope replayed by the relay at a new seq", () => {
     return { db, room, socket, sync, queued, close };
   }
 
+  /** Seq 1 holds the envelope; seq 2, the same bytes again, was refused as a replay and counted. */
+  async function expectStoredOnceThenRefused(db: HearthDb, room: Uint8Array, sync: RoomSync): Promise<void> {
+    const rows = await db.envelopes.where('room').equals(toHex(room)).sortBy('seq');
+    expect(rows.map((r) => [r.seq, r.rejected])).toEqual([
+      [1, null],
+      [2, 'replayed'],
+    ]);
+    expect((await sync.rejections()).map((r) => r.reason)).toEqual(['replayed']);
+  }
+
   it('is refused once the relay acknowledged it', async () => {
     const { db, room, socket, sync, queued, close } = await deviceWithOneQueuedMessage();
 
@@ -62,12 +72,7 @@ describe("a device's own envelope replayed by the relay at a new seq", () => {
     socket.receive({ type: 'deliver', room, deliveries: [{ seq: 2, envelope: queued.bytes }] });
     await settle();
 
-    const rows = await db.envelopes.where('room').equals(toHex(room)).sortBy('seq');
-    expect(rows.map((r) => [r.seq, r.rejected])).toEqual([
-      [1, null],
-      [2, 'replayed'],
-    ]);
-    expect((await sync.rejections()).map((r) => r.reason)).toEqual(['replayed']);
+    await expectStoredOnceThenRefused(db, room, sync);
     close();
   });
 
@@ -84,12 +89,7 @@ describe("a device's own envelope replayed by the relay at a new seq", () => {
     });
     await settle();
 
-    const rows = await db.envelopes.where('room').equals(toHex(room)).sortBy('seq');
-    expect(rows.map((r) => [r.seq, r.rejected])).toEqual([
-      [1, null],
-      [2, 'replayed'],
-    ]);
-    expect((await sync.rejections()).map((r) => r.reason)).toEqual(['replayed']);
+    await expectStoredOnceThenRefused(db, room, sync);
     close();
   });
 });
