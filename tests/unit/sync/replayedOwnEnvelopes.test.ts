@@ -1,14 +1,13 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
-import * as Y from 'yjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cryptoReady, generateDeviceKeys, newSymmetricKey } from '$lib/crypto';
+import { cryptoReady, generateDeviceKeys } from '$lib/crypto';
 import { fromHex, toHex } from '$lib/protocol/hex';
-import { HearthDb } from '$lib/store/db';
+import type { HearthDb } from '$lib/store/db';
 import { newRoom } from '$lib/sync/invites';
-import { firstDeviceKeyring } from '$lib/sync/keyring';
-import { RoomSync } from '$lib/sync/roomSync';
-import { scriptedConnection, settle } from '../support/scriptedRelay';
+import type { RoomSync } from '$lib/sync/roomSync';
+import { creatorRoom } from '../support/creatorRoom';
+import { settle } from '../support/scriptedRelay';
 
 /**
  * A relay that delivers a device's own envelope back to it at a new seq is replaying it: the device wrote it once, and
@@ -26,32 +25,14 @@ describe("a device's own envelope replayed by the relay at a new seq", () => {
   });
 
   async function deviceWithOneQueuedMessage() {
-    const keyring = firstDeviceKeyring(generateDeviceKeys(), newSymmetricKey());
     const { room, roomKey } = newRoom();
-    const db = new HearthDb(dbName);
-    const { connection, socket } = scriptedConnection(keyring);
-    const doc = new Y.Doc();
-    const sync = new RoomSync({
-      db,
-      connection,
-      keyring,
-      room,
-      keys: new Map([[0, roomKey]]),
-      trust: { creator: keyring.signPublic, inviteSecrets: [] },
-      doc,
-    });
-    await sync.load();
-    sync.start();
-    socket.receive({ type: 'ready' });
-    await sync.commit(() => doc.getArray('messages').push(['see you on Thursday']), 'message-1');
-    const [queued] = await db.outbox.toArray();
-    const close = () => {
-      sync.stop();
-      connection.stop();
-      doc.destroy();
-      db.close();
-    };
-    return { db, room, socket, sync, queued, close };
+    const device = await creatorRoom(dbName, generateDeviceKeys(), room, new Map([[0, roomKey]]));
+    await device.sync.commit(
+      () => device.doc.getArray('messages').push(['see you on Thursday']),
+      'message-1',
+    );
+    const [queued] = await device.db.outbox.toArray();
+    return { ...device, room, queued };
   }
 
   /** Seq 1 holds the envelope; seq 2, the same bytes again, was refused as a replay and counted. */
