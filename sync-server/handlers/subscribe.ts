@@ -22,6 +22,9 @@ export async function handleSubscribe(
   if (!(await ctx.storage.isMember(frame.room, device.identity.signPublic))) {
     throw new RelayError('not_a_member', 'this device is not a member of the room', frame.room);
   }
+  // A socket that closed meanwhile has ended its subscriptions already: one made now would never end, and would count
+  // its device as reading the room (no pushes about it) for as long as the relay runs.
+  if (!session.isOpen) return;
   // A copy: the subscription lives as long as the socket, and a view would keep the frame's whole socket read alive.
   const subscription = new Subscription(frame.room.slice(), frame.afterSeq, session, device, ctx);
   session.subscriptions.set(key, subscription);

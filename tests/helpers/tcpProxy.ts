@@ -7,6 +7,10 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accept again on the same port. */
   restore(): Promise<void>;
+  /** Keep what clients send from reaching the service (their requests wait, as on a stalled link)... */
+  hold(): void;
+  /** ...until this forwards it, in order. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -14,6 +18,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
+  let held: Array<() => void> | null = null;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -24,7 +29,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
           socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => socket.destroy()); // the other side is torn down with it below
         }
-        client.pipe(upstream).pipe(client);
+        client.on('data', (chunk: Buffer) => {
+          if (held) held.push(() => upstream.write(chunk));
+          else upstream.write(chunk);
+        });
+        upstream.pipe(client);
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -44,8 +53,17 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
   };
 
+  const hold = () => {
+    held ??= [];
+  };
+  const release = () => {
+    const waiting = held ?? [];
+    held = null;
+    for (const forward of waiting) forward();
+  };
+
   await listen();
-  return { port, cut, restore: listen, close: cut };
+  return { port, cut, restore: listen, hold, release, close: cut };
 }
 
 /** A proxy in front of the tests' Redis, and the URL that reaches Redis through it (cut it to cut one relay off). */

@@ -12,8 +12,10 @@ import {
   RelayClient,
 } from '../helpers/relayClient';
 import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
-import type { RunningRelay } from '../helpers/relayProcess';
+import { startRelay, type RunningRelay } from '../helpers/relayProcess';
 import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
+import { createTestDatabase, TEST_REDIS_URL } from '../helpers/scaleOutServices';
+import { startTcpProxy } from '../helpers/tcpProxy';
 import { FakePushService } from '../helpers/pushService';
 import { BrowserSubscription, verifyVapid } from '../helpers/webPushReceiver';
 
@@ -323,3 +325,48 @@ describe.skipIf(RELAY_BACKENDS[1].skipReason !== null)('@relay push notification
     }
   });
 });
+
+describe.skipIf(RELAY_BACKENDS[1].skipReason !== null)(
+  '@relay push notifications with a slow database',
+  () => {
+    it('pushes to a device whose socket closed while its SUBSCRIBE waited on the database', async () => {
+      const database = await createTestDatabase();
+      const url = new URL(database.url);
+      const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+      url.hostname = '127.0.0.1';
+      url.port = String(proxy.port);
+      const relay = await startRelay({
+        env: { ...TEST_ENV, DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'debug' },
+      });
+      try {
+        const author = await RelayClient.connectAs(relay.wsUrl);
+        const room = await author.createRoom();
+        const reader = await joinRoom(relay, author, room);
+        const readerPush = await subscribePush(reader);
+        const closedLines = () =>
+          relay
+            .output()
+            .split('\n')
+            .filter((l) => l.includes('connection closed')).length;
+        const closedBefore = closedLines();
+
+        // The relay is handling the SUBSCRIBE (checking membership) when the reader's socket goes away.
+        proxy.hold();
+        reader.sendFrame({ type: 'subscribe', room, afterSeq: 0 });
+        await expect.poll(() => relay.output()).toMatch(/"type":"subscribe".*"frame received"/);
+        reader.close();
+        await expect.poll(closedLines).toBe(closedBefore + 1);
+        proxy.release();
+
+        // Nobody reads the room on the reader's device now, so the author's message reaches it by push.
+        await author.append(makeEnvelope({ author: author.device!, room, clock: 1 }).bytes);
+        await relay.stop();
+        expect(service.to(readerPush.endpoint)).toHaveLength(1);
+      } finally {
+        await relay.stop();
+        await proxy.close();
+        await database.drop();
+      }
+    });
+  },
+);
