@@ -69,6 +69,14 @@ export async function handleAuth(session: Session, frame: FrameOf<'auth'>, ctx: 
     session.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
     return;
   }
+  // A revocation closes only the sockets in DeviceSockets, which this one has just joined: one that committed since
+  // the standing was read above (while the device was stored and its slot taken, through Redis if shared) closed
+  // nothing here. Any later one closes this socket.
+  if ((await ctx.storage.deviceStanding(device.signPublic))?.revokedAt != null) {
+    session.log.info({ device: tag }, 'auth refused: device revoked');
+    closeRevokedSession(session);
+    return;
+  }
   session.log.info({ device: tag }, 'auth ok');
   session.send({ type: 'ready' });
 }

@@ -11,6 +11,8 @@ export interface TcpProxy {
   hold(): void;
   /** ...until this forwards it, in order. */
   release(): void;
+  /** What is held now. */
+  heldBytes(): Buffer;
   close(): Promise<void>;
 }
 
@@ -18,7 +20,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
-  let held: Array<() => void> | null = null;
+  let held: Array<{ chunk: Buffer; upstream: net.Socket }> | null = null;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -30,7 +32,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
           socket.on('error', () => socket.destroy()); // the other side is torn down with it below
         }
         client.on('data', (chunk: Buffer) => {
-          if (held) held.push(() => upstream.write(chunk));
+          if (held) held.push({ chunk, upstream });
           else upstream.write(chunk);
         });
         upstream.pipe(client);
@@ -59,11 +61,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const release = () => {
     const waiting = held ?? [];
     held = null;
-    for (const forward of waiting) forward();
+    for (const { chunk, upstream } of waiting) upstream.write(chunk);
   };
+  const heldBytes = () => Buffer.concat((held ?? []).map(({ chunk }) => chunk));
 
   await listen();
-  return { port, cut, restore: listen, hold, release, close: cut };
+  return { port, cut, restore: listen, hold, release, heldBytes, close: cut };
 }
 
 /** A proxy in front of the tests' Redis, and the URL that reaches Redis through it (cut it to cut one relay off). */

@@ -8,6 +8,7 @@ import { makeDevice, makeEnvelope, RelayClient, type TestDevice } from '../helpe
 import type { RunningRelay } from '../helpers/relayProcess';
 import { preparePostgres, SCALE_OUT_SKIP_REASON, type BackendStorage } from '../helpers/relayBackends';
 import { TEST_REDIS_URL } from '../helpers/scaleOutServices';
+import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
 import { authOnceFree, tryAuth } from '../helpers/socketSlots';
 import { redisThroughProxy, type TcpProxy } from '../helpers/tcpProxy';
 
@@ -187,6 +188,38 @@ describe.skipIf(SCALE_OUT_SKIP_REASON !== null)(
       const lines = relay.output().split('\n');
       expect(lines.filter((line) => line.includes('counting device limits in this process'))).toHaveLength(1);
       expect(relay.output()).not.toContain(toHex(device.publicKey));
+    });
+
+    it('close a linked device revoked while its AUTH waited on Redis for a socket slot', async () => {
+      const storage = await preparePostgres();
+      storages.push(storage);
+      const { proxy, url: redisUrl } = await redisThroughProxy(TEST_REDIS_URL);
+      proxies.push(proxy);
+      const relay = await storage.start({ REDIS_URL: redisUrl });
+      const identity = newDevice();
+      const laptop = newDevice();
+      const phone = await RelayClient.connectAs(relay.wsUrl, identity);
+      phone.sendFrame(linkFrame(identity, laptop));
+      await phone.waitFor('deviceLinked');
+
+      const signingIn = await RelayClient.connect(relay.wsUrl);
+      proxy.hold();
+      signingIn.sendFrame(signingIn.authFrame(laptop));
+      // The relay has read the laptop's standing (not revoked) and is asking Redis for a slot.
+      const slotKey = socketsKey(toHex(laptop.publicKey));
+      await expect.poll(() => proxy.heldBytes().includes(slotKey)).toBe(true);
+      const at = Date.now();
+      phone.sendFrame({
+        type: 'revokeDevice',
+        device: laptop.publicKey,
+        at,
+        signature: revocationSignature(identity, laptop.publicKey, at),
+      });
+      await phone.waitFor('deviceRevoked');
+      proxy.release();
+
+      expect((await signingIn.waitFor('error')).code).toBe('device_revoked');
+      expect((await signingIn.closed).code).toBe(4004);
     });
   },
 );
