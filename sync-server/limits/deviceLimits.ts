@@ -9,10 +9,11 @@ import { TokenLease } from './tokenLease';
 export type { DeviceLimitSettings } from './sharedLimits';
 
 interface DeviceState {
-  bucket: TokenBucket;
+  /** Made at the device's first append: a device that only reads holds none. */
+  bucket: TokenBucket | undefined;
   /** Ids of the device's authenticated sockets in this process. */
   sockets: Set<number>;
-  /** Scaled out: this process's tokens from the device's shared bucket. */
+  /** Scaled out: this process's tokens from the device's shared bucket, also made at its first append. */
   lease: TokenLease | undefined;
 }
 
@@ -50,7 +51,11 @@ export class DeviceLimits {
   /** Take one append token for `signPublic`: 0 if allowed, else the ms to wait before retrying. */
   async takeEnvelope(signPublic: Uint8Array): Promise<number> {
     const state = this.state(signPublic);
-    const wait = state.bucket.take(this.clock());
+    const now = this.clock();
+    const { envelopesPerSecond, envelopesBurst } = this.settings;
+    state.bucket ??= new TokenBucket(envelopesPerSecond, envelopesBurst, now);
+    if (this.shared) state.lease ??= new TokenLease(toHex(signPublic), this.shared, this.clock);
+    const wait = state.bucket.take(now);
     if (wait > 0 || !state.lease) return wait;
     const sharedWait = await state.lease.take();
     // undefined: Redis is unreachable, and this process's bucket, which allowed the append, decides alone.
@@ -110,12 +115,7 @@ export class DeviceLimits {
     const key = toHex(signPublic);
     let state = this.devices.get(key);
     if (!state) {
-      const { envelopesPerSecond, envelopesBurst } = this.settings;
-      state = {
-        bucket: new TokenBucket(envelopesPerSecond, envelopesBurst, this.clock()),
-        sockets: new Set(),
-        lease: this.shared && new TokenLease(key, this.shared, this.clock),
-      };
+      state = { bucket: undefined, sockets: new Set(), lease: undefined };
       this.devices.set(key, state);
     }
     return state;
@@ -127,7 +127,7 @@ export class DeviceLimits {
     this.lastSweep = now;
     for (const [key, state] of this.devices) {
       const idle = state.sockets.size === 0 && !state.lease?.busy;
-      if (idle && state.bucket.isFull(now)) this.devices.delete(key);
+      if (idle && (state.bucket?.isFull(now) ?? true)) this.devices.delete(key);
     }
   }
 }
