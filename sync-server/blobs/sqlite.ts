@@ -13,6 +13,7 @@ import type {
 } from './BlobStorage';
 import { concatChunks } from './concatChunks';
 import { unusedSnapshots } from './unusedSnapshots';
+import { writeTransaction } from '../storage/sqliteWriteTransaction';
 
 /** Bump with a migration step below; a database newer than the code is refused rather than guessed at. */
 const BLOB_SCHEMA_VERSION = 2;
@@ -150,7 +151,7 @@ class SqliteBlobStorage implements BlobStorage {
 
   appendChunk(put: ChunkPut, now: number): Promise<AppendChunkOutcome> {
     return this.guard(
-      this.db.transaction((): AppendChunkOutcome => {
+      writeTransaction(this.db, (): AppendChunkOutcome => {
         const room = blob(put.room);
         const hash = blob(put.hash);
         let state = this.stateSync(put.room, put.hash);
@@ -191,7 +192,7 @@ class SqliteBlobStorage implements BlobStorage {
 
   discard(room: Uint8Array, hash: Uint8Array): Promise<void> {
     return this.guard(
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         if (this.s.deleteBlob.run(blob(room), blob(hash)).changes === 1) {
           this.s.deleteChunks.run(blob(room), blob(hash));
         }
@@ -201,7 +202,7 @@ class SqliteBlobStorage implements BlobStorage {
 
   putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot> {
     return this.guard(
-      this.db.transaction((): StoredSnapshot => {
+      writeTransaction(this.db, (): StoredSnapshot => {
         const room = blob(snapshot.room);
         const previousRaw = this.s.named.get(room);
         const previous = previousRaw ? NamedRow.parse(previousRaw) : undefined;
@@ -219,7 +220,7 @@ class SqliteBlobStorage implements BlobStorage {
 
   sweepRetiredSnapshots(retiredBefore: number, limit: number): Promise<number> {
     return this.guard(
-      this.db.transaction((): number => {
+      writeTransaction(this.db, (): number => {
         const retired = this.s.retiredBefore.all(retiredBefore, limit).map((raw) => BlobKeyRow.parse(raw));
         for (const { room, hash } of retired) {
           this.s.deleteChunks.run(room, hash);

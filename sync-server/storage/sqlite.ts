@@ -40,6 +40,7 @@ import type {
   StoredInvite,
   VapidKeyPair,
 } from './RelayStorage';
+import { writeTransaction } from './sqliteWriteTransaction';
 
 // Rows are parsed once where they leave SQL (STYLE.md rule 4); better-sqlite3 returns BLOBs as Buffers.
 const Bytes = z.instanceof(Uint8Array);
@@ -201,7 +202,7 @@ class SqliteStorage implements RelayStorage {
 
   createRoom(room: Uint8Array, creator: DeviceKeys, now: number): Promise<CreateRoomOutcome> {
     return this.guard(
-      this.db.transaction((): CreateRoomOutcome => {
+      writeTransaction(this.db, (): CreateRoomOutcome => {
         const created = this.s.insertRoom.run(blob(room), now).changes === 1;
         if (created) {
           this.addMember(room, creator, new Uint8Array(0), new Uint8Array(0), now);
@@ -232,7 +233,7 @@ class SqliteStorage implements RelayStorage {
   commitAppends(items: AppendItem[], now: number): Promise<AppendOutcome[]> {
     // One transaction for the whole batch (group commit). Items are judged and inserted in order, so a later
     // item sees the ids and clocks of earlier ones through the same statements.
-    return this.guard(this.db.transaction(() => items.map((item) => this.appendOne(item, now))));
+    return this.guard(writeTransaction(this.db, () => items.map((item) => this.appendOne(item, now))));
   }
 
   readAfter(room: Uint8Array, afterSeq: number, page: PageLimits): Promise<Page> {
@@ -254,7 +255,7 @@ class SqliteStorage implements RelayStorage {
 
   putInvite(invite: NewInvite, now: number): Promise<PutInviteOutcome> {
     return this.guard(
-      this.db.transaction((): PutInviteOutcome => {
+      writeTransaction(this.db, (): PutInviteOutcome => {
         const inserted = this.s.insertInvite.run(
           blob(invite.inviteId),
           blob(invite.room),
@@ -282,7 +283,7 @@ class SqliteStorage implements RelayStorage {
     now: number,
   ): Promise<ClaimOutcome> {
     return this.guard(
-      this.db.transaction((): ClaimOutcome => {
+      writeTransaction(this.db, (): ClaimOutcome => {
         const invite = this.inviteSync(inviteId);
         if (!invite) return { kind: 'not_found' };
         const signPk = blob(device.signPublic);
@@ -303,7 +304,7 @@ class SqliteStorage implements RelayStorage {
 
   linkDevice(link: NewLinkedDevice, now: number): Promise<LinkOutcome> {
     return this.guard(
-      this.db.transaction((): LinkOutcome => {
+      writeTransaction(this.db, (): LinkOutcome => {
         const device = blob(link.signPublic);
         const identity = blob(link.identity.signPublic);
         const existingRaw = this.s.keyRow.get(device);
@@ -352,7 +353,7 @@ class SqliteStorage implements RelayStorage {
 
   revokeDevice(device: Uint8Array, at: number, signature: Uint8Array, now: number): Promise<Uint8Array> {
     return this.guard(
-      this.db.transaction((): Uint8Array => {
+      writeTransaction(this.db, (): Uint8Array => {
         const key = blob(device);
         this.s.revoke.run(key, now, now, at, blob(signature));
         this.s.dropGrantsOf.run(key);
@@ -395,7 +396,7 @@ class SqliteStorage implements RelayStorage {
 
   appendMembership(change: MembershipWrite, now: number): Promise<AppendMembershipOutcome> {
     return this.guard(
-      this.db.transaction((): AppendMembershipOutcome => {
+      writeTransaction(this.db, (): AppendMembershipOutcome => {
         const room = blob(change.room);
         const raw = this.s.roomState.get(room);
         if (!raw) return { kind: 'stale' };
@@ -415,7 +416,7 @@ class SqliteStorage implements RelayStorage {
 
   putKeyBundle(bundle: KeyBundleWrite, now: number): Promise<PutKeyBundleOutcome> {
     return this.guard(
-      this.db.transaction((): PutKeyBundleOutcome => {
+      writeTransaction(this.db, (): PutKeyBundleOutcome => {
         const room = blob(bundle.room);
         const raw = this.s.roomState.get(room);
         if (!raw) return 'no_log';

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { pushTargetsSql } from './deviceRows';
 import type { PushSubscriptionRecord } from './RelayStorage';
+import { writeTransaction } from './sqliteWriteTransaction';
 
 // Rows are parsed once where they leave SQL (STYLE.md rule 4); better-sqlite3 returns BLOBs as Buffers.
 const Bytes = z.instanceof(Uint8Array);
@@ -38,7 +39,7 @@ export class SqlitePushSubscriptions {
   put(subscription: PushSubscriptionRecord, maxPerDevice: number, now: number): void {
     const device = blob(subscription.device);
     const { endpoint } = subscription;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.s.upsert.run(endpoint, device, blob(subscription.p256dh), blob(subscription.auth), now);
       this.s.trim.run(device, endpoint, device, endpoint, Math.max(0, maxPerDevice - 1));
     })();
