@@ -56,6 +56,9 @@ CREATE INDEX blobs_retired ON blobs (retired_at) WHERE retired_at IS NOT NULL;
   },
 ] as const;
 
+/** The first key of the per-room lock around PUT_SNAPSHOT (its second is the room's first 4 bytes). */
+const SNAPSHOT_LOCK_CLASS = 0x536e_6170; // "Snap"
+
 /** Any constant all relays share; distinct from the envelope schema's lock so the two migrate independently. */
 const BLOB_MIGRATION_LOCK_KEY = 0x426c_6f62; // "Blob"
 
@@ -203,11 +206,14 @@ class PostgresBlobStorage implements BlobStorage {
 
   putSnapshot(snapshot: NewSnapshot, now: number): Promise<StoredSnapshot> {
     return inTransaction(this.pool, async (client): Promise<StoredSnapshot> => {
-      // The row lock orders two PUT_SNAPSHOTs of one room (across relays), so each retires what it replaced.
-      const named = await client.query(
-        'SELECT hash, created_by FROM room_snapshots WHERE room = $1 FOR UPDATE',
-        [bytea(snapshot.room)],
-      );
+      // Two PUT_SNAPSHOTs of one room (across relays) run one after the other, so each reads what the other left and
+      // retires what it replaced. A row lock would not do for a room's first snapshot: there is no row to lock yet.
+      const room = snapshot.room;
+      const roomKey = new DataView(room.buffer, room.byteOffset, room.byteLength).getInt32(0);
+      await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [SNAPSHOT_LOCK_CLASS, roomKey]);
+      const named = await client.query('SELECT hash, created_by FROM room_snapshots WHERE room = $1', [
+        bytea(snapshot.room),
+      ]);
       const previous = named.rows.length > 0 ? NamedRow.parse(named.rows[0]) : undefined;
       await client.query(
         `INSERT INTO room_snapshots (room, up_to_seq, hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5)

@@ -47,6 +47,12 @@ async function subscribeLatest(client: RelayClient, room: Uint8Array) {
   }
 }
 
+/** Whether blob `hash` of `room` is stored complete, as BLOB_STATUS tells a member. */
+async function blobComplete(client: RelayClient, room: Uint8Array, hash: Uint8Array): Promise<boolean> {
+  client.sendFrame({ type: 'blobStatus', room, hash });
+  return (await client.expect('blobProgress')).complete;
+}
+
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -192,18 +198,40 @@ describe.each(RELAY_BACKENDS)('@relay snapshots on $name', (backend) => {
     // Named too late: a higher snapshot is kept, so this upload is not used either.
     expect(await name(18, sha256(lost))).toBe(20);
 
-    const present = async (hash: Uint8Array) => {
-      guest.sendFrame({ type: 'blobStatus', room, hash });
-      return (await guest.expect('blobProgress')).complete;
-    };
-    await expect.poll(() => present(firstHash), { timeout: 10_000 }).toBe(false);
-    await expect.poll(() => present(sha256(lost)), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => blobComplete(guest, room, firstHash), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => blobComplete(guest, room, sha256(lost)), { timeout: 10_000 }).toBe(false);
     expect((await downloadBlob(guest, room, sha256(attachment))).bytes).toEqual(attachment);
     expect((await downloadBlob(guest, room, sha256(second))).bytes).toEqual(second);
     const { frames } = await subscribeLatest(guest, room);
     expect(frames[0]).toMatchObject({ type: 'snapshot', upToSeq: 20, size: second.length });
     writer.close();
     guest.close();
+  });
+
+  test("retires a room's first snapshot even when a second is named at the same moment through another relay", async () => {
+    const sweeping = await storage.start({ SNAPSHOT_GRACE_SECONDS: '1' });
+    const rooms = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const { client, room, hash } = await roomWithBlob(20);
+        const higher = blobBytes(2000, 500 + i);
+        await uploadBlob(client, room, higher);
+        const elsewhere = await RelayClient.connectAs(sweeping.wsUrl, client.device!);
+        return { client, elsewhere, room, first: hash, second: sha256(higher) };
+      }),
+    );
+    await Promise.all(
+      rooms.map(async ({ client, elsewhere, room, first, second }) => {
+        client.sendFrame({ type: 'putSnapshot', room, upToSeq: 10, hash: first });
+        elsewhere.sendFrame({ type: 'putSnapshot', room, upToSeq: 20, hash: second });
+        await Promise.all([client.expect('snapshotStored'), elsewhere.expect('snapshotStored')]);
+      }),
+    );
+    for (const { client, elsewhere, room, first, second } of rooms) {
+      await expect.poll(() => blobComplete(client, room, first), { timeout: 10_000 }).toBe(false);
+      expect(await blobComplete(client, room, second)).toBe(true);
+      client.close();
+      elsewhere.close();
+    }
   });
 
   test('SUBSCRIBE_LATEST from a non-member is refused without revealing a snapshot', async () => {
