@@ -32,3 +32,12 @@ export function linkFrame(
 export function revocationSignature(signer: Signer, device: Uint8Array, at: number): Uint8Array {
   return signer.sign(withDomain(SIGN_DOMAIN.revoke, revokeSignedBytes(device, at)));
 }
+
+/** The REVOKE_DEVICE frame by which `identity` removes `device` at `at`. */
+export function revokeFrame(
+  identity: Signer,
+  device: Uint8Array,
+  at: number,
+): Extract<Frame, { type: 'revokeDevice' }> {
+  return { type: 'revokeDevice', device, at, signature: revocationSignature(identity, device, at) };
+}

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesEqual } from '../../src/lib/protocol/hex';
 import { LINK_ID_BYTES, MAX_REVOKE_BODY_BYTES } from '../../src/lib/protocol/limits';
-import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
+import { linkFrame, revocationSignature, revokeFrame } from '../helpers/deviceCerts';
 import {
   makeDevice,
   makeEnvelope,
@@ -152,12 +152,7 @@ for (const backend of RELAY_BACKENDS) {
       await phone.subscribe(room);
 
       const at = Date.now();
-      phone.sendFrame({
-        type: 'revokeDevice',
-        device: laptop.publicKey,
-        at,
-        signature: revocationSignature(identity, laptop.publicKey, at),
-      });
+      phone.sendFrame(revokeFrame(identity, laptop.publicKey, at));
       await phone.waitFor('deviceRevoked');
       const update = await phone.waitFor('devices', (f) => f.devices.some((d) => d.revokedAt === at));
       expect(update.devices[0].lastSeq).toBe(1);

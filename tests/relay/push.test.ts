@@ -11,7 +11,7 @@ import {
   randomBytesOf,
   RelayClient,
 } from '../helpers/relayClient';
-import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
+import { linkFrame, revokeFrame } from '../helpers/deviceCerts';
 import { startRelay, type RunningRelay } from '../helpers/relayProcess';
 import { RELAY_BACKENDS, type BackendStorage } from '../helpers/relayBackends';
 import { createTestDatabase, TEST_REDIS_URL } from '../helpers/scaleOutServices';
@@ -177,12 +177,7 @@ for (const backend of RELAY_BACKENDS) {
       await service.waitFor(phonePush.endpoint);
 
       const at = Date.now();
-      reader.sendFrame({
-        type: 'revokeDevice',
-        device: laptop.publicKey,
-        at,
-        signature: revocationSignature(identity, laptop.publicKey, at),
-      });
+      reader.sendFrame(revokeFrame(identity, laptop.publicKey, at));
       await reader.waitFor('deviceRevoked');
       await author.append(makeEnvelope({ author: author.device!, room, clock: 2 }).bytes);
       await service.waitFor(phonePush.endpoint, 2);

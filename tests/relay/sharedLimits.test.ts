@@ -8,7 +8,7 @@ import { makeDevice, makeEnvelope, RelayClient, type TestDevice } from '../helpe
 import type { RunningRelay } from '../helpers/relayProcess';
 import { preparePostgres, SCALE_OUT_SKIP_REASON, type BackendStorage } from '../helpers/relayBackends';
 import { TEST_REDIS_URL } from '../helpers/scaleOutServices';
-import { linkFrame, revocationSignature } from '../helpers/deviceCerts';
+import { linkFrame, revokeFrame } from '../helpers/deviceCerts';
 import { authOnceFree, tryAuth } from '../helpers/socketSlots';
 import { redisThroughProxy, type TcpProxy } from '../helpers/tcpProxy';
 
@@ -209,12 +209,7 @@ describe.skipIf(SCALE_OUT_SKIP_REASON !== null)(
       const slotKey = socketsKey(toHex(laptop.publicKey));
       await expect.poll(() => proxy.heldBytes().includes(slotKey)).toBe(true);
       const at = Date.now();
-      phone.sendFrame({
-        type: 'revokeDevice',
-        device: laptop.publicKey,
-        at,
-        signature: revocationSignature(identity, laptop.publicKey, at),
-      });
+      phone.sendFrame(revokeFrame(identity, laptop.publicKey, at));
       await phone.waitFor('deviceRevoked');
       proxy.release();
 
