@@ -180,6 +180,9 @@ test('@workspace a messaging session the therapist starts shows on both sides wi
     await expect(page.getByText('Start a messaging session')).toHaveCount(0);
   }
 
+  // Reply templates are the therapist's tool: a client's narrow screen is not crowded with them.
+  await expect(client.page.getByRole('button', { name: 'Templates' })).toHaveCount(0);
+  await expect(t.getByRole('button', { name: 'Templates' })).toBeVisible();
   await client.page.setViewportSize({ width: 320, height: 640 });
   await expectAccessible(client.page);
 
